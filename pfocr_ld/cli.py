@@ -1,0 +1,44 @@
+"""The ``pfocr-ld`` command line: one click group, one sub-command per capability.
+
+Each sub-command lives beside the stage it drives (``build`` in :mod:`pfocr_ld.build`, ``validate``
+in :mod:`pfocr_ld.validation`, …) and is registered here; this module only wires them together and
+maps errors to exit statuses: 0 success, 1 a finding (rejected records, violations), 2 a usage error
+or unreadable input (click's own convention for usage errors).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+from pfocr_ld import __version__
+
+#: (module, attribute) of every sub-command; imported lazily so ``pfocr-ld --help`` stays fast.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "build": ("pfocr_ld.build", "build_command"),
+}
+
+
+class LazyGroup(click.Group):
+    """A group that imports a sub-command's module only when that command runs."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attribute = target
+        return getattr(importlib.import_module(module_name), attribute)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="pfocr-ld")
+def main() -> None:
+    """Publish Pathway Figure OCR records as linked data."""
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
