@@ -74,6 +74,7 @@ PREFIXES: Final[dict[str, str]] = {
     "void": VOID,
     "dcat": DCAT,
     "prov": PROV,
+    "idot": IDOT,
     "obo": OBO,
     "pfocr": PFOCR,
     "ncbigene": NCBIGENE,

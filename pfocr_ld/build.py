@@ -1,0 +1,355 @@
+"""The build: source paths in, published files out, one batch of records at a time.
+
+This module owns the data flow of ``pfocr-ld build``: discovery (main process) → read, model,
+map, validate and serialise (worker processes, one batch of records per task) → ordered writing
+and statistics (main process). Workers return finished bytes, so the main process only appends;
+results come back in input order, which makes the output independent of worker count and batch
+size. Memory is bounded by the batches in flight, not by the corpus.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import time
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+import orjson
+
+from pfocr_ld import vocab
+from pfocr_ld.mapping import FigureGraph, Mapper
+from pfocr_ld.model import figure_from_source
+from pfocr_ld.records import OrganismIndex, Problem, RecordSource, discover, read_organism_pages, read_source
+from pfocr_ld.writers import OutputWriter, SerializedFigure, ntriples, serialize_figure
+
+DEFAULT_BATCH_SIZE = 250
+
+
+@dataclass
+class BuildOptions:
+    paths: Sequence[Path]
+    out: Path
+    base: str = vocab.DEFAULT_BASE
+    workers: int = 0  # 0: one per core
+    batch_size: int = DEFAULT_BATCH_SIZE
+    validate: bool = True
+    compress: bool = False
+    shapes: Path | None = None
+    progress: bool | None = None  # None: only on a terminal
+
+
+@dataclass
+class FigureResult:
+    serialized: SerializedFigure
+    source_file: str
+    own_triples: int
+    shared_hashes: list[int]
+    genes: set[int]
+    chemicals: set[str]
+    papers: set[str]
+    mentions: int
+    validation_warnings: int = 0
+
+
+@dataclass
+class BatchResult:
+    figures: list[FigureResult] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    records_read: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+# Worker side -------------------------------------------------------------------------------------
+@dataclass
+class _WorkerState:
+    mapper: Mapper
+    organisms: OrganismIndex
+    compress: bool
+    validator: Any | None
+
+
+_STATE: _WorkerState | None = None
+
+
+def _init_worker(base: str, organisms: OrganismIndex, compress: bool, validate: bool, shapes: Path | None) -> None:
+    global _STATE
+    validator = None
+    if validate:
+        from pfocr_ld.validation import BatchValidator
+
+        validator = BatchValidator(shapes)
+    _STATE = _WorkerState(Mapper(base), organisms, compress, validator)
+
+
+def _triple_hash(line: bytes) -> int:
+    # Only used to count distinct shared triples for VoID; 64 bits keep collisions negligible.
+    return (zlib.crc32(line) << 32) | zlib.adler32(line)
+
+
+def process_batch(sources: Sequence[RecordSource]) -> BatchResult:
+    """Read, model, map, validate and serialise one batch of record files."""
+    state = _STATE
+    assert state is not None, "worker not initialised"
+    result = BatchResult()
+    clock = time.perf_counter
+    timings = {"read": 0.0, "map": 0.0, "validate": 0.0, "serialize": 0.0}
+    mapped: list[tuple[FigureGraph, list[Any], str, int]] = []
+    for source in sources:
+        started = clock()
+        records = list(read_source(source))
+        timings["read"] += clock() - started
+        for record in records:
+            result.records_read += 1
+            started = clock()
+            modelled = figure_from_source(record, state.organisms)
+            result.problems.extend(modelled.problems)
+            if modelled.figure is not None:
+                graph = state.mapper.map(modelled.figure)
+                figure = modelled.figure
+                mentions = len(figure.genes) + len(figure.chemicals) + len(figure.diseases)
+                mapped.append((graph, graph.triples(), record.path, mentions))
+            timings["map"] += clock() - started
+
+    rejected: dict[str, list[Problem]] = {}
+    warnings: dict[str, int] = {}
+    if state.validator is not None and mapped:
+        started = clock()
+        outcome = state.validator.validate([(g.figid, g.iri, triples, path) for g, triples, path, _ in mapped])
+        rejected, warnings = outcome.rejected, outcome.warnings
+        result.problems.extend(outcome.problems)
+        timings["validate"] += clock() - started
+
+    started = clock()
+    for graph, triples, path, mentions in mapped:
+        if graph.figid in rejected:
+            continue
+        shared_triples = [t for node in graph.shared.values() for t in node]
+        shared_lines = ntriples(shared_triples).splitlines() if shared_triples else []
+        own_count = len(triples) - len(set(shared_triples) - set(graph.own))
+        result.figures.append(
+            FigureResult(
+                serialized=serialize_figure(graph.figid, graph.iri, triples, state.compress),
+                source_file=path,
+                own_triples=own_count,
+                shared_hashes=[_triple_hash(line) for line in shared_lines],
+                genes=graph.genes,
+                chemicals=graph.chemicals,
+                papers=graph.papers,
+                mentions=mentions,
+                validation_warnings=warnings.get(graph.figid, 0),
+            )
+        )
+    timings["serialize"] += clock() - started
+    result.seconds = timings
+    return result
+
+
+# Main side ---------------------------------------------------------------------------------------
+@dataclass
+class BuildReport:
+    """What the build read, published and rejected; written as ``report.json``."""
+
+    records_read: int = 0
+    published: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    validation_warnings: int = 0
+    validated: bool = True
+    triples: int = 0
+    genes: int = 0
+    chemicals: int = 0
+    papers: int = 0
+    mentions: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+    elapsed: float = 0.0
+    outputs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def exit_status(self) -> int:
+        return 1 if self.rejected else 0
+
+    def as_dict(self) -> dict[str, Any]:
+        note = None if self.validated else "validation was switched off (--no-validate): records are unchecked"
+        return {
+            "records_read": self.records_read,
+            "published": self.published,
+            "rejected_count": len(self.rejected),
+            "warning_count": len(self.warnings),
+            "validation": {"enabled": self.validated, "warnings": self.validation_warnings, "note": note},
+            "counts": {
+                "triples": self.triples,
+                "genes": self.genes,
+                "chemicals": self.chemicals,
+                "papers": self.papers,
+                "mentions": self.mentions,
+            },
+            "rejected": self.rejected,
+            "warnings": self.warnings,
+            "outputs": self.outputs,
+        }
+
+    def summary(self) -> str:
+        rate = self.records_read / self.elapsed if self.elapsed else 0.0
+        stages = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in self.seconds.items())
+        return (
+            f"{self.published} of {self.records_read} records published, {len(self.rejected)} rejected, "
+            f"{self.validation_warnings} validation warnings, {self.triples} triples in {self.elapsed:.1f}s "
+            f"({rate:.0f} records/s; worker time: {stages})"
+        )
+
+
+def _batches(sources: Sequence[RecordSource], size: int) -> list[list[RecordSource]]:
+    return [list(sources[i : i + size]) for i in range(0, len(sources), size)]
+
+
+def _problem_dicts(problems: Sequence[Problem]) -> list[dict[str, Any]]:
+    return [p.as_dict() for p in problems]
+
+
+def build(options: BuildOptions) -> BuildReport:
+    """Run a whole build and publish its outputs into ``options.out``."""
+    from pfocr_ld.void import DatasetStatistics, describe_dataset
+
+    started = time.perf_counter()
+    report = BuildReport(validated=options.validate)
+    discovery = discover(options.paths)
+    setup_problems = list(discovery.problems)
+    organisms = read_organism_pages(discovery.organism_dirs, setup_problems)
+    for problem in setup_problems:
+        (report.rejected if problem.severity == "error" else report.warnings).append(problem.as_dict())
+
+    writer = OutputWriter(options.out, compress_turtle=options.compress)
+    statistics = DatasetStatistics()
+    seen_figids: dict[str, str] = {}
+    stage_seconds: dict[str, float] = {}
+    batches = _batches(discovery.sources, max(1, options.batch_size))
+    workers = options.workers or os.cpu_count() or 1
+    show_progress = sys.stderr.isatty() if options.progress is None else options.progress
+    init_args = (options.base, organisms, options.compress, options.validate, options.shapes)
+    try:
+        if workers <= 1 or len(batches) <= 1:
+            _init_worker(*init_args)
+            results = map(process_batch, batches)
+            pool = None
+        else:
+            context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
+            pool = context.Pool(min(workers, len(batches)), initializer=_init_worker, initargs=init_args)
+            # imap keeps input order; a few batches in flight per worker bound the memory.
+            results = pool.imap(process_batch, batches, chunksize=1)
+        with _progress(len(discovery.sources), show_progress) as bar:
+            for batch, batch_result in zip(batches, results):
+                report.records_read += batch_result.records_read
+                for name, seconds in batch_result.seconds.items():
+                    stage_seconds[name] = stage_seconds.get(name, 0.0) + seconds
+                for problem in batch_result.problems:
+                    target = report.rejected if problem.severity == "error" else report.warnings
+                    target.append(problem.as_dict())
+                for figure in batch_result.figures:
+                    figid = figure.serialized.figid
+                    if figid in seen_figids:
+                        report.rejected.append(
+                            Problem(figure.source_file, "figid",
+                                    f"duplicate figid; already published from {seen_figids[figid]}",
+                                    "error", figid).as_dict()
+                        )
+                        continue
+                    seen_figids[figid] = figure.source_file
+                    writer.add(figure.serialized)
+                    statistics.add(figure)
+                    report.validation_warnings += figure.validation_warnings
+                bar.update(len(batch))
+        if pool is not None:
+            pool.close()
+            pool.join()
+    except BaseException:
+        writer.abort()
+        raise
+
+    report.published = writer.figures
+    report.triples = statistics.triples
+    report.genes = len(statistics.genes)
+    report.chemicals = len(statistics.chemicals)
+    report.papers = len(statistics.papers)
+    report.mentions = statistics.mentions
+    report.seconds = {name: round(seconds, 3) for name, seconds in stage_seconds.items()}
+    void_turtle = describe_dataset(statistics, options.base, writer.turtle_name)
+    # Relative names keep report.json identical wherever the build was written.
+    report.outputs = {
+        "turtle": writer.turtle_name, "ntriples": "pfocr.nt.gz", "jsonld": "jsonld/",
+        "context": "context.jsonld", "void": "void.ttl", "report": "report.json",
+    }
+    report.elapsed = round(time.perf_counter() - started, 3)
+    report_bytes = orjson.dumps(report.as_dict(), option=orjson.OPT_INDENT_2) + b"\n"
+    writer.finish(void_turtle, report_bytes)
+    return report
+
+
+class _progress:
+    """A tqdm bar on a terminal; silence elsewhere (CI logs want the summary line only)."""
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        self.total, self.enabled, self.bar = total, enabled, None
+
+    def __enter__(self) -> _progress:
+        if self.enabled:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=self.total, unit="rec", desc="build", dynamic_ncols=True)
+        return self
+
+    def update(self, n: int) -> None:
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+@click.command("build")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
+              show_default=True, help="Output folder.")
+@click.option("--base", default=vocab.DEFAULT_BASE, show_default=True, help="Base IRI of the figure records.")
+@click.option("--compress", is_flag=True, help="Write pfocr.ttl.gz instead of pfocr.ttl.")
+@click.option("--workers", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Worker processes (0: one per core).")
+@click.option("--batch-size", type=click.IntRange(min=1), default=DEFAULT_BATCH_SIZE, show_default=True,
+              help="Records per worker task (and per validation call).")
+@click.option("--validate/--no-validate", default=True, show_default=True,
+              help="SHACL-validate every record (--no-validate is for speed experiments; the report says so).")
+@click.option("--shapes", type=click.Path(exists=True, path_type=Path), default=None,
+              help="SHACL shapes file or folder (default: the bundled shapes).")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal only).")
+def build_command(
+    paths: tuple[Path, ...],
+    out: Path,
+    base: str,
+    compress: bool,
+    workers: int,
+    batch_size: int,
+    validate: bool,
+    shapes: Path | None,
+    progress: bool | None,
+) -> None:
+    """Build Turtle, N-Triples, JSON-LD and VoID from PFOCR records under PATHS.
+
+    PATHS are PFOCR site checkouts (with _figures/, _data/, _organisms/), folders of record files or
+    single .md/.yaml/.json records. Exit status 0: every record published; 1: some rejected (the
+    rest is published; see report.json); 2: usage error.
+    """
+    if not (base.startswith(("http://", "https://")) and base.endswith(("/", "#"))):
+        raise click.BadParameter("must be an absolute http(s) IRI ending in '/' or '#'", param_hint="--base")
+    report = build(BuildOptions(list(paths), out, base, workers, batch_size, validate, compress, shapes, progress))
+    click.echo(report.summary(), err=True)
+    for problem in report.rejected[:20]:
+        click.echo(f"rejected: {problem.get('file')}: {problem.get('field')}: {problem.get('reason')}", err=True)
+    if len(report.rejected) > 20:
+        click.echo(f"... and {len(report.rejected) - 20} more rejected records; see report.json", err=True)
+    sys.exit(report.exit_status)

@@ -1,0 +1,153 @@
+"""The dataset description (``void.ttl``): VoID + DCAT + PAV at the three HCLS levels.
+
+HCLS dataset descriptions (https://www.w3.org/TR/hcls-dataset/) separate the *summary* (the
+dataset whatever its release), the *version* (this build) and its *distributions* (the files).
+Counts come from the build's own statistics, never from a template. The creation date honours
+``SOURCE_DATE_EPOCH`` (reproducible-builds convention) so that two builds of the same input are
+byte-identical; without it the date of the build day is used (day precision on purpose).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+from urllib.parse import urljoin
+
+import pyoxigraph as ox
+
+from pfocr_ld import __version__, vocab
+from pfocr_ld.vocab import T
+
+if TYPE_CHECKING:
+    from pfocr_ld.build import FigureResult
+
+
+@dataclass
+class DatasetStatistics:
+    figures: int = 0
+    own_triples: int = 0
+    shared_triples: set[int] = field(default_factory=set)
+    genes: set[int] = field(default_factory=set)
+    chemicals: set[str] = field(default_factory=set)
+    papers: set[str] = field(default_factory=set)
+    mentions: int = 0
+
+    def add(self, figure: FigureResult) -> None:
+        self.figures += 1
+        self.own_triples += figure.own_triples
+        self.shared_triples.update(figure.shared_hashes)
+        self.genes.update(figure.genes)
+        self.chemicals.update(figure.chemicals)
+        self.papers.update(figure.papers)
+        self.mentions += figure.mentions
+
+    @property
+    def triples(self) -> int:
+        return self.own_triples + len(self.shared_triples)
+
+
+def build_date() -> dt.date:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).date()
+    return dt.datetime.now(tz=dt.timezone.utc).date()
+
+
+def describe_dataset(stats: DatasetStatistics, base: str, turtle_name: str) -> bytes:
+    """The VoID/DCAT/HCLS description of one build, as Turtle."""
+    site = urljoin(base, "../")
+    created = build_date().isoformat()
+    summary = ox.NamedNode(f"{site}dataset")
+    version = ox.NamedNode(f"{site}dataset/{created}")
+    triples: list[ox.Triple] = []
+
+    def add(subject: ox.NamedNode, predicate: str, obj: ox.NamedNode | ox.Literal) -> None:
+        triples.append(ox.Triple(subject, ox.NamedNode(predicate), obj))
+
+    def iri(value: str) -> ox.NamedNode:
+        return ox.NamedNode(value)
+
+    def lit(value: str) -> ox.Literal:
+        return ox.Literal(value)
+
+    def integer(value: int) -> ox.Literal:
+        return ox.Literal(str(value), datatype=ox.NamedNode(T.xsd["integer"]))
+
+    date = ox.Literal(created, datatype=ox.NamedNode(T.xsd["date"]))
+    title = "Pathway Figure OCR (PFOCR)"
+    description = (
+        "Pathway figures mined from the published literature, with the genes, chemicals and diseases "
+        "that optical character recognition found in them, as schema.org- and WikiPathways-aligned RDF."
+    )
+
+    # Summary level
+    add(summary, T.rdf["type"], iri(T.dcat["Dataset"]))
+    add(summary, T.dcterms["title"], ox.Literal(title, language="en"))
+    add(summary, T.dcterms["description"], ox.Literal(description, language="en"))
+    add(summary, T.dcterms["publisher"], iri(vocab.WIKIPATHWAYS_ORG))
+    add(summary, T.dcterms["license"], iri(vocab.CC0))
+    add(summary, T.dcterms["accrualPeriodicity"], iri("http://purl.org/cld/freq/irregular"))
+    add(summary, T.foaf["page"], iri(vocab.SITE_ROOT))
+    add(summary, T.dcterms["hasVersion"], version)
+    add(summary, T.idot["preferredPrefix"], lit("pfocr"))
+
+    # Version level
+    for cls in (T.dcat["Dataset"], T.void["Dataset"]):
+        add(version, T.rdf["type"], iri(cls))
+    add(version, T.dcterms["title"], ox.Literal(f"{title}, release {created}", language="en"))
+    add(version, T.dcterms["description"], ox.Literal(description, language="en"))
+    add(version, T.dcterms["isVersionOf"], summary)
+    add(version, T.pav["version"], lit(created))
+    add(version, T.pav["createdOn"], date)
+    add(version, T.dcterms["issued"], date)
+    add(version, T.pav["createdWith"], iri(f"https://pypi.org/project/pfocr-ld/{__version__}/"))
+    add(version, T.dcterms["publisher"], iri(vocab.WIKIPATHWAYS_ORG))
+    add(version, T.dcterms["license"], iri(vocab.CC0))
+    add(version, T.void["uriSpace"], lit(base))
+    for vocabulary in (vocab.WP, vocab.SCHEMA, vocab.DCTERMS, vocab.DC, vocab.PFOCR, vocab.CITO, vocab.FOAF):
+        add(version, T.void["vocabulary"], iri(vocabulary))
+    add(version, T.void["triples"], integer(stats.triples))
+    add(version, T.void["entities"], integer(stats.figures + len(stats.genes) + len(stats.chemicals)
+                                              + len(stats.papers) + stats.mentions))
+    add(version, T.pfocr["figureCount"], integer(stats.figures))
+    add(version, T.pfocr["geneCount"], integer(len(stats.genes)))
+    add(version, T.pfocr["chemicalCount"], integer(len(stats.chemicals)))
+    add(version, T.pfocr["paperCount"], integer(len(stats.papers)))
+    add(version, T.pfocr["mentionCount"], integer(stats.mentions))
+    for name, cls, count in (
+        ("figures", T.pfocr["Figure"], stats.figures),
+        ("genes", T.wp["GeneProduct"], len(stats.genes)),
+        ("chemicals", T.wp["Metabolite"], len(stats.chemicals)),
+        ("papers", T.wp["PublicationReference"], len(stats.papers)),
+        ("mentions", T.pfocr["Mention"], stats.mentions),
+    ):
+        partition = iri(f"{version.value}#class-{name}")
+        add(version, T.void["classPartition"], partition)
+        add(partition, T.rdf["type"], iri(T.void["Dataset"]))
+        add(partition, T.void["class"], iri(cls))
+        add(partition, T.void["entities"], integer(count))
+
+    # Distribution level
+    for suffix, file_name, media_type in (
+        ("ttl", turtle_name, "application/gzip" if turtle_name.endswith(".gz") else "text/turtle"),
+        ("nt", "pfocr.nt.gz", "application/gzip"),
+        ("jsonld", "jsonld/", "application/ld+json"),
+    ):
+        distribution = iri(f"{version.value}/{suffix}")
+        add(version, T.dcat["distribution"], distribution)
+        add(distribution, T.rdf["type"], iri(T.dcat["Distribution"]))
+        add(distribution, T.rdf["type"], iri(T.void["Dataset"]))
+        add(distribution, T.dcterms["title"], ox.Literal(f"{title} as {file_name}", language="en"))
+        add(distribution, T.dcterms["isVersionOf"], version)
+        add(distribution, T.dcterms["license"], iri(vocab.CC0))
+        add(distribution, T.dcterms["format"], lit(media_type))
+        add(distribution, T.dcat["mediaType"], lit(media_type))
+        add(distribution, T.dcat["downloadURL"], iri(f"{site}downloads/{created}/{file_name}"))
+        add(distribution, T.void["dataDump"], iri(f"{site}downloads/{created}/{file_name}"))
+        add(distribution, T.void["triples"], integer(stats.triples))
+        add(distribution, T.pav["createdOn"], date)
+
+    body = ox.serialize(sorted(triples, key=str), format=ox.RdfFormat.TURTLE, prefixes=vocab.PREFIXES)
+    return body
