@@ -230,7 +230,6 @@ class T:
         "figidAlias",
         "predictedOrganism",
         "predictedOrganismName",
-        "paperKeyword",
         "figureCount",
         "geneCount",
         "chemicalCount",
