@@ -233,7 +233,6 @@ class T:
         "figureCount",
         "geneCount",
         "chemicalCount",
-        "diseaseCount",
         "paperCount",
         "mentionCount",
     )
