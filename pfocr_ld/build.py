@@ -77,7 +77,9 @@ class _WorkerState:
 _STATE: _WorkerState | None = None
 
 
-def _init_worker(base: str, organisms: OrganismIndex, compress: bool, validate: bool, shapes: Path | None) -> None:
+def _init_worker(
+    base: str, organisms: OrganismIndex, compress: bool, validate: bool, shapes: Path | None
+) -> None:
     global _STATE
     validator = None
     if validate:
@@ -120,7 +122,9 @@ def process_batch(sources: Sequence[RecordSource]) -> BatchResult:
     warnings: dict[str, int] = {}
     if state.validator is not None and mapped:
         started = clock()
-        outcome = state.validator.validate([(g.figid, g.iri, triples, path) for g, triples, path, _ in mapped])
+        outcome = state.validator.validate(
+            [(g.figid, g.iri, triples, path) for g, triples, path, _ in mapped]
+        )
         rejected, warnings = outcome.rejected, outcome.warnings
         result.problems.extend(outcome.problems)
         timings["validate"] += clock() - started
@@ -175,7 +179,9 @@ class BuildReport:
         return 1 if self.rejected else 0
 
     def as_dict(self) -> dict[str, Any]:
-        note = None if self.validated else "validation was switched off (--no-validate): records are unchecked"
+        note = (
+            None if self.validated else "validation was switched off (--no-validate): records are unchecked"
+        )
         return {
             "records_read": self.records_read,
             "published": self.published,
@@ -243,7 +249,7 @@ def build(options: BuildOptions) -> BuildReport:
             # imap keeps input order; a few batches in flight per worker bound the memory.
             results = pool.imap(process_batch, batches, chunksize=1)
         with _progress(len(discovery.sources), show_progress) as bar:
-            for batch, batch_result in zip(batches, results):
+            for batch, batch_result in zip(batches, results, strict=True):
                 report.records_read += batch_result.records_read
                 for name, seconds in batch_result.seconds.items():
                     stage_seconds[name] = stage_seconds.get(name, 0.0) + seconds
@@ -254,9 +260,13 @@ def build(options: BuildOptions) -> BuildReport:
                     figid = figure.serialized.figid
                     if figid in seen_figids:
                         report.rejected.append(
-                            Problem(figure.source_file, "figid",
-                                    f"duplicate figid; already published from {seen_figids[figid]}",
-                                    "error", figid).as_dict()
+                            Problem(
+                                figure.source_file,
+                                "figid",
+                                f"duplicate figid; already published from {seen_figids[figid]}",
+                                "error",
+                                figid,
+                            ).as_dict()
                         )
                         continue
                     seen_figids[figid] = figure.source_file
@@ -281,8 +291,12 @@ def build(options: BuildOptions) -> BuildReport:
     void_turtle = describe_dataset(statistics, options.base, writer.turtle_name)
     # Relative names keep report.json identical wherever the build was written.
     report.outputs = {
-        "turtle": writer.turtle_name, "ntriples": "pfocr.nt.gz", "jsonld": "jsonld/",
-        "context": "context.jsonld", "void": "void.ttl", "report": "report.json",
+        "turtle": writer.turtle_name,
+        "ntriples": "pfocr.nt.gz",
+        "jsonld": "jsonld/",
+        "context": "context.jsonld",
+        "void": "void.ttl",
+        "report": "report.json",
     }
     report.elapsed = round(time.perf_counter() - started, 3)
     report_bytes = orjson.dumps(report.as_dict(), option=orjson.OPT_INDENT_2) + b"\n"
@@ -314,18 +328,42 @@ class _progress:
 
 @click.command("build")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
-              show_default=True, help="Output folder.")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("output"),
+    show_default=True,
+    help="Output folder.",
+)
 @click.option("--base", default=vocab.DEFAULT_BASE, show_default=True, help="Base IRI of the figure records.")
 @click.option("--compress", is_flag=True, help="Write pfocr.ttl.gz instead of pfocr.ttl.")
-@click.option("--workers", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Worker processes (0: one per core).")
-@click.option("--batch-size", type=click.IntRange(min=1), default=DEFAULT_BATCH_SIZE, show_default=True,
-              help="Records per worker task (and per validation call).")
-@click.option("--validate/--no-validate", default=True, show_default=True,
-              help="SHACL-validate every record (--no-validate is for speed experiments; the report says so).")
-@click.option("--shapes", type=click.Path(exists=True, path_type=Path), default=None,
-              help="SHACL shapes file or folder (default: the bundled shapes).")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Worker processes (0: one per core).",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=DEFAULT_BATCH_SIZE,
+    show_default=True,
+    help="Records per worker task (and per validation call).",
+)
+@click.option(
+    "--validate/--no-validate",
+    default=True,
+    show_default=True,
+    help="SHACL-validate every record (--no-validate is for speed experiments; the report says so).",
+)
+@click.option(
+    "--shapes",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    help="SHACL shapes file or folder (default: the bundled shapes).",
+)
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal only).")
 def build_command(
     paths: tuple[Path, ...],
@@ -346,10 +384,14 @@ def build_command(
     """
     if not (base.startswith(("http://", "https://")) and base.endswith(("/", "#"))):
         raise click.BadParameter("must be an absolute http(s) IRI ending in '/' or '#'", param_hint="--base")
-    report = build(BuildOptions(list(paths), out, base, workers, batch_size, validate, compress, shapes, progress))
+    report = build(
+        BuildOptions(list(paths), out, base, workers, batch_size, validate, compress, shapes, progress)
+    )
     click.echo(report.summary(), err=True)
     for problem in report.rejected[:20]:
-        click.echo(f"rejected: {problem.get('file')}: {problem.get('field')}: {problem.get('reason')}", err=True)
+        click.echo(
+            f"rejected: {problem.get('file')}: {problem.get('field')}: {problem.get('reason')}", err=True
+        )
     if len(report.rejected) > 20:
         click.echo(f"... and {len(report.rejected) - 20} more rejected records; see report.json", err=True)
     sys.exit(report.exit_status)

@@ -76,7 +76,9 @@ def node_objects(triples: Iterable[ox.Triple], first: str | None = None) -> list
     ordered = sorted(nodes, key=lambda s: (s != first, s))
     result: list[dict[str, Any]] = []
     for subject_key in ordered:
-        node: dict[str, Any] = {"@id": subject_key if subject_key.startswith("_:") else compact_iri(subject_key)}
+        node: dict[str, Any] = {
+            "@id": subject_key if subject_key.startswith("_:") else compact_iri(subject_key)
+        }
         for key, values in nodes[subject_key].items():
             unique = sorted({_sort_key(v): v for v in values}.items())
             node[key] = unique[0][1] if len(unique) == 1 else [v for _, v in unique]
@@ -84,7 +86,9 @@ def node_objects(triples: Iterable[ox.Triple], first: str | None = None) -> list
     return result
 
 
-def document(triples: Iterable[ox.Triple], first: str | None = None, context: Any = vocab.CONTEXT_IRI) -> dict[str, Any]:
+def document(
+    triples: Iterable[ox.Triple], first: str | None = None, context: Any = vocab.CONTEXT_IRI
+) -> dict[str, Any]:
     """A compacted JSON-LD document of ``triples`` using the bundled pfocr context."""
     return {"@context": context, "@graph": node_objects(triples, first)}
 

@@ -29,7 +29,7 @@ def _iri(value: str) -> ox.NamedNode:
     return ox.NamedNode(value)
 
 
-def N(value: str) -> ox.NamedNode:  # noqa: N802 - reads like the RDF term constructors
+def N(value: str) -> ox.NamedNode:
     """A named node; predicates and classes are cached because they recur millions of times."""
     return _iri(value) if len(value) < 80 else ox.NamedNode(value)
 
@@ -149,7 +149,11 @@ class Mapper:
         if figure.alias:
             add(fig, T.pfocr["figidAlias"], plain(figure.alias))
         if figure.figure_link:
-            add(fig, T.rdfs["seeAlso"], ox.NamedNode(vocab.NCBI_ROOT + quote(figure.figure_link, safe="/-._~")))
+            add(
+                fig,
+                T.rdfs["seeAlso"],
+                ox.NamedNode(vocab.NCBI_ROOT + quote(figure.figure_link, safe="/-._~")),
+            )
         if figure.ndex:
             add(fig, T.rdfs["seeAlso"], ox.NamedNode(vocab.NDEX_NETWORK + figure.ndex))
         if figure.wpid:
@@ -165,7 +169,9 @@ class Mapper:
 
         if figure.filename:
             image = ox.NamedNode(
-                vocab.PMC_IMAGE.format(pmcid=figure.paper.pmcid, filename=quote(figure.filename, safe="-._~+"))
+                vocab.PMC_IMAGE.format(
+                    pmcid=figure.paper.pmcid, filename=quote(figure.filename, safe="-._~+")
+                )
             )
             add(fig, T.schema["image"], image)
             add(fig, T.foaf["depiction"], image)
@@ -194,7 +200,12 @@ class Mapper:
         iri = vocab.pmc_iri(paper.pmcid)
         node = N(iri)
         graph.papers.add(iri)
-        for predicate in (T.dcterms["references"], T.cito["cites"], T.schema["isBasedOn"], T.schema["citation"]):
+        for predicate in (
+            T.dcterms["references"],
+            T.cito["cites"],
+            T.schema["isBasedOn"],
+            T.schema["citation"],
+        ):
             graph.own.append(ox.Triple(fig, N(predicate), node))
         graph.own.append(ox.Triple(node, N(T.dcterms["isPartOf"]), fig))
         shared: list[ox.Triple] = []
@@ -234,7 +245,9 @@ class Mapper:
                     ox.Triple(journal, N(T.schema["alternateName"]), plain(paper.journal_abbreviation))
                 )
             if not paper.journal_title and paper.journal_abbreviation:
-                journal_triples.append(ox.Triple(journal, N(T.schema["name"]), plain(paper.journal_abbreviation)))
+                journal_triples.append(
+                    ox.Triple(journal, N(T.schema["name"]), plain(paper.journal_abbreviation))
+                )
             if paper.publisher:
                 publisher = N(journal_iri + "#publisher")
                 journal_triples.append(ox.Triple(journal, N(T.schema["publisher"]), publisher))
@@ -276,8 +289,14 @@ class Mapper:
     ) -> None:
         local = str(gene.gene_id) if gene.gene_id is not None else "unmapped"
         mention = self._mention(
-            graph, fig, figure_iri, "gene", local, mention_key(gene.word, gene.matched_text, gene.source),
-            gene.word, (T.pfocr["GeneMention"],),
+            graph,
+            fig,
+            figure_iri,
+            "gene",
+            local,
+            mention_key(gene.word, gene.matched_text, gene.source),
+            gene.word,
+            (T.pfocr["GeneMention"],),
         )
         own = graph.own
         if gene.matched_text:
@@ -313,20 +332,30 @@ class Mapper:
             shared.append(ox.Triple(node, N(T.rdfs["label"]), plain(gene.symbol)))
             shared.append(ox.Triple(node, N(T.schema["name"]), plain(gene.symbol)))
         if gene.taxon_id is not None:
-            shared.append(ox.Triple(node, N(T.obo["in_taxon"]), N(vocab.taxon_iri(gene.taxon_id))))
+            shared.append(ox.Triple(node, N(T.obo["RO_0002162"]), N(vocab.taxon_iri(gene.taxon_id))))
         graph.shared[iri] = shared
 
     def _chemical(
-        self, chemical: ChemicalMention, fig: ox.NamedNode, figure_iri: str, graph: FigureGraph, keywords: set[str]
+        self,
+        chemical: ChemicalMention,
+        fig: ox.NamedNode,
+        figure_iri: str,
+        graph: FigureGraph,
+        keywords: set[str],
     ) -> None:
         if chemical.chebi_number is not None:
             local = f"CHEBI_{chemical.chebi_number}"
         else:
             local = chemical.mesh_id or "unmapped"
         mention = self._mention(
-            graph, fig, figure_iri, "chemical", local,
+            graph,
+            fig,
+            figure_iri,
+            "chemical",
+            local,
             mention_key(chemical.word, chemical.mesh_heading, chemical.mesh_id),
-            chemical.word, (T.pfocr["ChemicalMention"],),
+            chemical.word,
+            (T.pfocr["ChemicalMention"],),
         )
         if chemical.mesh_heading:
             graph.own.append(ox.Triple(mention, N(T.pfocr["meshHeading"]), plain(chemical.mesh_heading)))
@@ -377,7 +406,12 @@ class Mapper:
                 ]
 
     def _disease(
-        self, disease: DiseaseMention, fig: ox.NamedNode, figure_iri: str, graph: FigureGraph, keywords: set[str]
+        self,
+        disease: DiseaseMention,
+        fig: ox.NamedNode,
+        figure_iri: str,
+        graph: FigureGraph,
+        keywords: set[str],
     ) -> None:
         if disease.mesh_id is not None:
             local = disease.mesh_id
@@ -386,9 +420,14 @@ class Mapper:
         else:
             local = "unmapped"
         mention = self._mention(
-            graph, fig, figure_iri, "disease", local,
+            graph,
+            fig,
+            figure_iri,
+            "disease",
+            local,
             mention_key(disease.word, disease.mesh_heading, disease.mesh_id, str(disease.doid_number or "")),
-            disease.word, (T.pfocr["DiseaseMention"],),
+            disease.word,
+            (T.pfocr["DiseaseMention"],),
         )
         own = graph.own
         if disease.mesh_heading:
@@ -412,12 +451,21 @@ class Mapper:
                     shared.append(triple)
 
 
-_MEDIA_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif",
-                ".tif": "image/tiff", ".tiff": "image/tiff", ".svg": "image/svg+xml"}
+_MEDIA_TYPES = {
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".gif": "image/gif",
+    ".tif": "image/tiff",
+    ".tiff": "image/tiff",
+    ".svg": "image/svg+xml",
+}
 
 
 def _media_type(filename: str) -> str:
     dot = filename.rfind(".")
-    return _MEDIA_TYPES.get(filename[dot:].lower(), "application/octet-stream") if dot >= 0 else (
-        "application/octet-stream"
+    return (
+        _MEDIA_TYPES.get(filename[dot:].lower(), "application/octet-stream")
+        if dot >= 0
+        else ("application/octet-stream")
     )

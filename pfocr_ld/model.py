@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 from pfocr_ld.records import OrganismIndex, Problem, RecordError, SourceRecord, Table
 
-MISSING_MARKERS: frozenset[str] = frozenset({"", "na", ".na.character", "nan", "null", "none", "n/a"})
+# Exact spellings only: "na" and "nan" are real Drosophila gene symbols (narrow abdomen, nanchung).
+MISSING_MARKERS: frozenset[str] = frozenset({"", "NA", ".na.character", "NaN"})
 
 _PMCID = re.compile(r"^PMC[0-9]{1,12}$")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
@@ -118,7 +118,7 @@ def is_missing(value: Any) -> bool:
     if isinstance(value, float) and math.isnan(value):
         return True
     if isinstance(value, str):
-        return value.strip().casefold() in MISSING_MARKERS
+        return value.strip() in MISSING_MARKERS
     return isinstance(value, (list, dict)) and not value
 
 
@@ -240,8 +240,13 @@ def _genes(table: Table, problems: list[Problem], figid: str) -> tuple[list[Gene
         )
     if unlinked:
         problems.append(
-            Problem(table.path, "ncbigene_id",
-                    f"{unlinked} row(s) without a numeric gene id kept as unlinked mentions", "warning", figid)
+            Problem(
+                table.path,
+                "ncbigene_id",
+                f"{unlinked} row(s) without a numeric gene id kept as unlinked mentions",
+                "warning",
+                figid,
+            )
         )
     return sorted(mentions.values(), key=_gene_sort_key), taxa_by_name
 
@@ -283,10 +288,17 @@ def _chemicals(table: Table, problems: list[Problem], figid: str) -> list[Chemic
         )
     if unlinked:
         problems.append(
-            Problem(table.path, "mesh/chebi",
-                    f"{unlinked} row(s) without a MeSH or ChEBI id kept as unlinked mentions", "warning", figid)
+            Problem(
+                table.path,
+                "mesh/chebi",
+                f"{unlinked} row(s) without a MeSH or ChEBI id kept as unlinked mentions",
+                "warning",
+                figid,
+            )
         )
-    return sorted(mentions.values(), key=lambda m: (m.chebi_number or 0, m.mesh_id or "", m.word, m.mesh_heading or ""))
+    return sorted(
+        mentions.values(), key=lambda m: (m.chebi_number or 0, m.mesh_id or "", m.word, m.mesh_heading or "")
+    )
 
 
 def _diseases(table: Table, problems: list[Problem], figid: str) -> list[DiseaseMention]:
@@ -322,10 +334,17 @@ def _diseases(table: Table, problems: list[Problem], figid: str) -> list[Disease
         )
     if unlinked:
         problems.append(
-            Problem(table.path, "mesh/doid",
-                    f"{unlinked} row(s) without a MeSH or DOID id kept as unlinked mentions", "warning", figid)
+            Problem(
+                table.path,
+                "mesh/doid",
+                f"{unlinked} row(s) without a MeSH or DOID id kept as unlinked mentions",
+                "warning",
+                figid,
+            )
         )
-    return sorted(mentions.values(), key=lambda m: (m.mesh_id or "", m.doid_number or 0, m.word, m.mesh_heading or ""))
+    return sorted(
+        mentions.values(), key=lambda m: (m.mesh_id or "", m.doid_number or 0, m.word, m.mesh_heading or "")
+    )
 
 
 # The figure --------------------------------------------------------------------------------------
@@ -407,34 +426,53 @@ def figure_from_source(record: SourceRecord, organisms: OrganismIndex) -> ModelR
         score = _score(fields.get("automl_pathway"), problems, record.path, figid)
         year = text(fields.get("year"))
         if year is not None and not _YEAR.match(year):
-            problems.append(Problem(record.path, "year", f"{year!r} is not a four-digit year; dropped", "warning", figid))
+            problems.append(
+                Problem(record.path, "year", f"{year!r} is not a four-digit year; dropped", "warning", figid)
+            )
             year = None
         doi = text(fields.get("doi"))
         if doi is not None:
             doi = re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)", "", doi, flags=re.IGNORECASE)
             if not _DOI.match(doi):
-                problems.append(Problem(record.path, "doi", f"{doi!r} is not a DOI; dropped", "warning", figid))
+                problems.append(
+                    Problem(record.path, "doi", f"{doi!r} is not a DOI; dropped", "warning", figid)
+                )
                 doi = None
         ndex = text(fields.get("ndex"))
         if ndex is not None and not _UUID.match(ndex):
-            problems.append(Problem(record.path, "ndex", f"{ndex!r} is not an NDEx UUID; dropped", "warning", figid))
+            problems.append(
+                Problem(record.path, "ndex", f"{ndex!r} is not an NDEx UUID; dropped", "warning", figid)
+            )
             ndex = None
         wpid = text(fields.get("wpid"))
         if wpid is not None and not _WPID.match(wpid):
-            problems.append(Problem(record.path, "wpid", f"{wpid!r} is not a WikiPathways id; dropped", "warning", figid))
+            problems.append(
+                Problem(record.path, "wpid", f"{wpid!r} is not a WikiPathways id; dropped", "warning", figid)
+            )
             wpid = None
         filename = text(fields.get("filename"))
         if filename is not None and any(ch.isspace() or ch in '<>"{}|\\^`/' for ch in filename):
-            problems.append(Problem(record.path, "filename", f"{filename!r} is not a file name; image dropped",
-                                    "warning", figid))
+            problems.append(
+                Problem(
+                    record.path,
+                    "filename",
+                    f"{filename!r} is not a file name; image dropped",
+                    "warning",
+                    figid,
+                )
+            )
             filename = None
 
         genes: list[GeneMention] = []
         local_taxa: dict[str, int] = {}
         if "genes" in record.tables:
             genes, local_taxa = _genes(record.tables["genes"], problems, figid)
-        chemicals = _chemicals(record.tables["chemicals"], problems, figid) if "chemicals" in record.tables else []
-        diseases = _diseases(record.tables["diseases"], problems, figid) if "diseases" in record.tables else []
+        chemicals = (
+            _chemicals(record.tables["chemicals"], problems, figid) if "chemicals" in record.tables else []
+        )
+        diseases = (
+            _diseases(record.tables["diseases"], problems, figid) if "diseases" in record.tables else []
+        )
 
         curated_names = [n for n in _organism_list(fields.get("organisms")) if not is_missing(n)]
         predicted_names = [n for n in _organism_list(fields.get("organisms_ner")) if not is_missing(n)]
@@ -443,9 +481,15 @@ def figure_from_source(record: SourceRecord, organisms: OrganismIndex) -> ModelR
         for field_name, names in (("organisms", unresolved), ("organisms_ner", unresolved_predicted)):
             if names:
                 problems.append(
-                    Problem(record.path, field_name,
-                            "no NCBI taxon id for " + ", ".join(repr(n) for n in names)
-                            + " (kept as a name only)", "warning", figid)
+                    Problem(
+                        record.path,
+                        field_name,
+                        "no NCBI taxon id for "
+                        + ", ".join(repr(n) for n in names)
+                        + " (kept as a name only)",
+                        "warning",
+                        figid,
+                    )
                 )
 
         paper = Paper(
@@ -462,7 +506,7 @@ def figure_from_source(record: SourceRecord, organisms: OrganismIndex) -> ModelR
         figure = Figure(
             figid=figid,
             title=title,
-            caption=unicodedata.normalize("NFC", text(fields.get("caption")) or "") or None,
+            caption=text(fields.get("caption")),
             paper=paper,
             filename=filename,
             figure_link=_figure_link(fields.get("figlink")),

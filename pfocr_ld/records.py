@@ -36,11 +36,21 @@ class Problem:
     reason: str
     severity: Severity = "error"
     figid: str | None = None
+    # Structured particulars of a SHACL result (focus node, path, value, constraint, message);
+    # left out of equality and hashing so a Problem stays hashable.
+    details: dict[str, str] | None = field(default=None, compare=False)
 
-    def as_dict(self) -> dict[str, str]:
-        out = {"file": self.file, "field": self.field, "reason": self.reason, "severity": self.severity}
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "file": self.file,
+            "field": self.field,
+            "reason": self.reason,
+            "severity": self.severity,
+        }
         if self.figid is not None:
             out["figid"] = self.figid
+        if self.details is not None:
+            out["details"] = dict(self.details)
         return out
 
 
@@ -77,7 +87,7 @@ FrontMatterLoader.add_implicit_resolver(
 
 
 def load_yaml(text: str) -> Any:
-    return yaml.load(text, Loader=FrontMatterLoader)  # noqa: S506 - a SafeLoader subclass
+    return yaml.load(text, Loader=FrontMatterLoader)
 
 
 _FENCE = re.compile(r"^---[ \t]*$", re.MULTILINE)
@@ -114,7 +124,9 @@ def parse_record_text(text: str, suffix: str) -> list[dict[str, Any]]:
         problem = getattr(exc, "problem", None) or str(exc)
         raise RecordError("front matter", f"invalid YAML{where}: {problem}") from exc
     except json.JSONDecodeError as exc:
-        raise RecordError("json", f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from exc
+        raise RecordError(
+            "json", f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        ) from exc
     if isinstance(data, dict):
         return [data]
     if isinstance(data, list) and all(isinstance(item, dict) for item in data):
@@ -142,7 +154,8 @@ def read_table(path: Path, problems: list[Problem]) -> Table | None:
     except OSError as exc:
         problems.append(Problem(str(path), "table", f"unreadable: {exc.strerror}"))
         return None
-    lines = text.splitlines()
+    # Only \n ends a row: str.splitlines() would also split inside cells at U+2028, U+0085, \x1c ...
+    lines = [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
     if not lines or not lines[0].strip():
         problems.append(Problem(str(path), "table", "empty table (no header)", "warning"))
         return None
@@ -164,7 +177,7 @@ def read_table(path: Path, problems: list[Problem]) -> Table | None:
                 )
             )
             continue
-        rows.append(dict(zip(header, cells)))
+        rows.append(dict(zip(header, cells, strict=True)))
     return Table(str(path), header, rows)
 
 
@@ -276,7 +289,9 @@ def discover(paths: Iterable[Path]) -> Discovery:
 def _inline_table(path: str, kind: str, value: Any, problems: list[Problem]) -> Table | None:
     """Legacy records carry their genes/chemicals/diseases as inline YAML lists of mappings."""
     if not isinstance(value, list):
-        problems.append(Problem(path, kind, f"expected a list of rows, found {type(value).__name__}", "warning"))
+        problems.append(
+            Problem(path, kind, f"expected a list of rows, found {type(value).__name__}", "warning")
+        )
         return None
     rows: list[dict[str, str]] = []
     for position, row in enumerate(value):

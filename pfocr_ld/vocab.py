@@ -202,7 +202,7 @@ class T:
     dcat = _terms(DCAT, "Dataset", "Distribution", "distribution", "downloadURL", "mediaType", "byteSize")
     prov = _terms(PROV, "wasDerivedFrom")
     idot = _terms(IDOT, "preferredPrefix")
-    obo = {"in_taxon": OBO + "RO_0002162"}
+    obo = _terms(OBO, "RO_0002162")  # RO_0002162: in taxon
     pfocr = _terms(
         PFOCR,
         # classes

@@ -109,8 +109,11 @@ def describe_dataset(stats: DatasetStatistics, base: str, turtle_name: str) -> b
     for vocabulary in (vocab.WP, vocab.SCHEMA, vocab.DCTERMS, vocab.DC, vocab.PFOCR, vocab.CITO, vocab.FOAF):
         add(version, T.void["vocabulary"], iri(vocabulary))
     add(version, T.void["triples"], integer(stats.triples))
-    add(version, T.void["entities"], integer(stats.figures + len(stats.genes) + len(stats.chemicals)
-                                              + len(stats.papers) + stats.mentions))
+    add(
+        version,
+        T.void["entities"],
+        integer(stats.figures + len(stats.genes) + len(stats.chemicals) + len(stats.papers) + stats.mentions),
+    )
     add(version, T.pfocr["figureCount"], integer(stats.figures))
     add(version, T.pfocr["geneCount"], integer(len(stats.genes)))
     add(version, T.pfocr["chemicalCount"], integer(len(stats.chemicals)))

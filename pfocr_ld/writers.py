@@ -63,7 +63,9 @@ class SerializedFigure:
     jsonld: bytes
 
 
-def serialize_figure(figid: str, iri: str, triples: list[ox.Triple], compress_turtle: bool) -> SerializedFigure:
+def serialize_figure(
+    figid: str, iri: str, triples: list[ox.Triple], compress_turtle: bool
+) -> SerializedFigure:
     block = turtle_block(triples)
     return SerializedFigure(
         figid=figid,
@@ -148,4 +150,3 @@ class OutputWriter:
         self._turtle.close()
         self._ntriples.close()
         shutil.rmtree(self.staging, ignore_errors=True)
-

@@ -1,0 +1,30 @@
+"""Shared fixtures: the bundled sample and one build of it, made once per test session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from pfocr_ld.build import BuildOptions, BuildReport, build
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "examples" / "pfocr-sample"
+HER2 = "PMC3376449__fonc-02-00062-g001"
+
+
+@pytest.fixture(scope="session")
+def sample_dir() -> Path:
+    return SAMPLE
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildReport]:
+    """The sample built once, with validation on, as a user's `pfocr-ld build` would."""
+    out = tmp_path_factory.mktemp("sample-build")
+    os.environ.setdefault("SOURCE_DATE_EPOCH", "1767225600")
+    report = build(
+        BuildOptions([SAMPLE], out, workers=2, validate=os.environ.get("PFOCR_DEV_NO_VALIDATE") != "1")
+    )
+    return out, report

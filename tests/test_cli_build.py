@@ -1,0 +1,115 @@
+"""`pfocr-ld build` as a user runs it: exit statuses, the report, broken records never stop a build."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pfocr_ld.cli", *args], capture_output=True, text=True, timeout=300
+    )
+
+
+@pytest.fixture()
+def damaged_checkout(tmp_path: Path, sample_dir: Path) -> Path:
+    """The sample plus three broken records: bad YAML, no figid, a figid that duplicates another."""
+    checkout = tmp_path / "checkout"
+    shutil.copytree(sample_dir, checkout)
+    figures = checkout / "_figures"
+    (figures / "PMC9__broken.md").write_text(
+        "---\nfigid: PMC9__broken\nfigtitle: [oops\n---\n", encoding="utf-8"
+    )
+    (figures / "PMC9__nofigid.md").write_text("---\nfigtitle: No id\npmcid: PMC9\n---\n", encoding="utf-8")
+    original = (figures / "PMC3376449__fonc-02-00062-g001.md").read_text(encoding="utf-8")
+    (figures / "zz-duplicate.md").write_text(original, encoding="utf-8")
+    return checkout
+
+
+def test_build_publishes_the_sample_and_exits_0(tmp_path: Path, sample_dir: Path) -> None:
+    out = tmp_path / "out"
+    result = run("build", str(sample_dir), "--out", str(out), "--no-progress")
+    assert result.returncode == 0, result.stderr
+    assert "55 of 55 records published" in result.stderr
+    for name in ("pfocr.ttl", "pfocr.nt.gz", "void.ttl", "report.json", "context.jsonld"):
+        assert (out / name).is_file(), name
+    assert len(list((out / "jsonld").glob("*.jsonld"))) == 55
+    assert not [p for p in out.iterdir() if p.name.startswith(".")], "staging files left behind"
+
+
+def test_broken_records_are_reported_and_the_rest_is_published(
+    tmp_path: Path, damaged_checkout: Path
+) -> None:
+    out = tmp_path / "out"
+    result = run("build", str(damaged_checkout), "--out", str(out), "--no-validate")
+    assert result.returncode == 1
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["published"] == 55 and report["records_read"] == 58
+    rejected = {(Path(r["file"]).name, r["field"]) for r in report["rejected"]}
+    assert rejected == {
+        ("PMC9__broken.md", "front matter"),
+        ("PMC9__nofigid.md", "figid"),
+        ("zz-duplicate.md", "figid"),
+    }
+    assert all(r["reason"] for r in report["rejected"])
+    assert report["validation"]["enabled"] is False and "--no-validate" in report["validation"]["note"]
+
+
+def test_compress_writes_gzipped_turtle(tmp_path: Path, sample_dir: Path) -> None:
+    import gzip
+
+    import pyoxigraph as ox
+
+    out = tmp_path / "out"
+    result = run("build", str(sample_dir), "--out", str(out), "--compress", "--no-validate")
+    assert result.returncode == 0, result.stderr
+    assert not (out / "pfocr.ttl").exists()
+    triples = list(ox.parse(gzip.decompress((out / "pfocr.ttl.gz").read_bytes()), format=ox.RdfFormat.TURTLE))
+    assert len(triples) > 40000
+
+
+def test_base_option_changes_record_iris(tmp_path: Path, sample_dir: Path) -> None:
+    out = tmp_path / "out"
+    result = run(
+        "build",
+        str(sample_dir / "_figures" / "PMC3376449__fonc-02-00062-g001.md"),
+        "--out",
+        str(out),
+        "--base",
+        "https://example.org/pfocr/fig/",
+        "--no-validate",
+    )
+    assert result.returncode == 0, result.stderr
+    text = (out / "pfocr.ttl").read_text(encoding="utf-8")
+    assert "<https://example.org/pfocr/fig/PMC3376449__fonc-02-00062-g001.html>" in text
+    assert "pfocr.wikipathways.org/figures/" not in text
+    # a single file still finds its tables in ../_data and organisms in ../_organisms
+    assert "ncbigene:2064" in text and "obo:NCBITaxon_10090" in text
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["build"],
+        ["build", "x", "--base", "not-an-iri"],
+        ["build", "x", "--workers", "-1"],
+        ["no-such-command"],
+    ],
+)
+def test_usage_errors_exit_2(args: list[str]) -> None:
+    assert run(*args).returncode == 2
+
+
+def test_missing_path_is_reported_not_fatal(tmp_path: Path, sample_dir: Path) -> None:
+    out = tmp_path / "out"
+    result = run("build", str(sample_dir), str(tmp_path / "missing"), "--out", str(out), "--no-validate")
+    assert result.returncode == 1
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["published"] == 55
+    assert [r["field"] for r in report["rejected"]] == ["path"]

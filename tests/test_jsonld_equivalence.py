@@ -1,0 +1,74 @@
+"""The JSON-LD documents mean exactly what the Turtle dump means (checked with PyLD, offline)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from pyld import jsonld
+
+from pfocr_ld.build import BuildReport
+from pfocr_ld.contexts import offline_loader
+from pfocr_ld.vocab import CONTEXT_IRI
+
+
+def strict_to_rdf(document: dict, base: str) -> set[str]:
+    """Expand strictly (any dropped key fails) with an explicit base, then convert to N-Quads."""
+    dropped: list[str | None] = []
+    options = {"documentLoader": offline_loader(), "base": base}
+    expanded = jsonld.expand(document, options, on_property_dropped=dropped.append)
+    assert dropped == [], f"keys dropped by expansion: {dropped}"
+    nquads = jsonld.to_rdf(expanded, {**options, "format": "application/n-quads"})
+    return {str(t) for t in ox.parse(nquads.encode("utf-8"), format=ox.RdfFormat.N_QUADS)}
+
+
+def test_union_of_jsonld_documents_equals_turtle(sample_build: tuple[Path, BuildReport]) -> None:
+    out, _ = sample_build
+    union: set[str] = set()
+    documents = sorted((out / "jsonld").glob("*.jsonld"))
+    assert len(documents) == 55
+    for path in documents:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        assert document["@context"] == CONTEXT_IRI
+        # a base no IRI of ours lives under: a relative IRI would show up as one of these
+        triples = strict_to_rdf(document, base="urn:x-relative-iri-bug:/")
+        assert not any("urn:x-relative-iri-bug" in t for t in triples), path.name
+        union |= triples
+    turtle = {str(t) for t in ox.parse(path=str(out / "pfocr.ttl"), format=ox.RdfFormat.TURTLE)}
+    assert union == turtle
+
+
+def test_each_document_carries_exactly_its_figures_triples(
+    sample_build: tuple[Path, BuildReport], sample_dir: Path
+) -> None:
+    from pfocr_ld.mapping import Mapper
+    from pfocr_ld.model import figure_from_source
+    from pfocr_ld.records import RecordSource, read_organism_pages, read_source
+
+    figid = "PMC3376449__fonc-02-00062-g001"
+    source = RecordSource(figid, str(sample_dir / "_figures" / f"{figid}.md"), (str(sample_dir / "_data"),))
+    organisms = read_organism_pages([sample_dir / "_organisms"], [])
+    figure = figure_from_source(next(read_source(source)), organisms).figure
+    assert figure is not None
+    expected = {str(t) for t in Mapper().map(figure).triples()}
+    out, _ = sample_build
+    document = json.loads((out / "jsonld" / f"{figid}.jsonld").read_text(encoding="utf-8"))
+    assert strict_to_rdf(document, base="urn:x-relative-iri-bug:/") == expected
+
+
+def test_context_file_is_written_and_matches_the_bundled_one(sample_build: tuple[Path, BuildReport]) -> None:
+    out, _ = sample_build
+    written = json.loads((out / "context.jsonld").read_text(encoding="utf-8"))
+    bundled = offline_loader()(CONTEXT_IRI, {})["document"]
+    assert written == bundled
+
+
+def test_unbundled_remote_context_is_never_fetched() -> None:
+    document = {"@context": "https://example.org/remote-context.jsonld", "name": "x"}
+    with pytest.raises(jsonld.JsonLdError) as failure:
+        jsonld.expand(document, {"documentLoader": offline_loader(), "base": "https://example.org/"})
+    assert "loading remote context failed" in str(
+        failure.value.code
+    ) or "loading remote context failed" in repr(failure.value)
