@@ -17,7 +17,6 @@ from pfocr_ld import __version__
 #: (module, attribute) of every sub-command; imported lazily so ``pfocr-ld --help`` stays fast.
 COMMANDS: dict[str, tuple[str, str]] = {
     "build": ("pfocr_ld.build", "build_command"),
-    "check-jsonld": ("pfocr_ld.check_jsonld", "check_jsonld_command"),
     "load": ("pfocr_ld.store", "load_command"),
     "query": ("pfocr_ld.query", "query_command"),
     "publish": ("pfocr_ld.store", "publish_command"),
