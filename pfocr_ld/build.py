@@ -294,6 +294,7 @@ def build(options: BuildOptions) -> BuildReport:
         "turtle": writer.turtle_name,
         "ntriples": "pfocr.nt.gz",
         "jsonld": "jsonld/",
+        "schemaorg": "schemaorg/",
         "context": "context.jsonld",
         "void": "void.ttl",
         "report": "report.json",

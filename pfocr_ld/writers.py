@@ -24,13 +24,14 @@ from typing import IO
 
 import pyoxigraph as ox
 
-from pfocr_ld import jsonld, vocab
+from pfocr_ld import jsonld, schemaorg, vocab
 from pfocr_ld.contexts import pfocr_context
 
 TURTLE = "pfocr.ttl"
 TURTLE_GZ = "pfocr.ttl.gz"
 NTRIPLES_GZ = "pfocr.nt.gz"
 JSONLD_DIR = "jsonld"
+SCHEMAORG_DIR = "schemaorg"
 VOID = "void.ttl"
 REPORT = "report.json"
 CONTEXT_FILE = "context.jsonld"
@@ -61,6 +62,7 @@ class SerializedFigure:
     turtle: bytes  # plain or gzip member, as the build asked
     ntriples_gz: bytes
     jsonld: bytes
+    schemaorg: bytes  # the block a web page embeds
 
 
 def serialize_figure(
@@ -73,6 +75,7 @@ def serialize_figure(
         turtle=gzip.compress(block, GZIP_LEVEL, mtime=0) if compress_turtle else block,
         ntriples_gz=gzip.compress(ntriples(triples), GZIP_LEVEL, mtime=0),
         jsonld=jsonld.dumps(jsonld.document(triples, iri)),
+        schemaorg=jsonld.dumps(schemaorg.embed_block(triples, iri)),
     )
 
 
@@ -112,6 +115,8 @@ class OutputWriter:
         self._ntriples = open(self.staging / NTRIPLES_GZ, "wb")  # noqa: SIM115 - closed in finish()
         self.jsonld_dir = self.staging / JSONLD_DIR
         self.jsonld_dir.mkdir()
+        self.schemaorg_dir = self.staging / SCHEMAORG_DIR
+        self.schemaorg_dir.mkdir()
         (self.staging / CONTEXT_FILE).write_bytes(jsonld.dumps({"@context": pfocr_context()}))
         self.figures = 0
 
@@ -119,6 +124,7 @@ class OutputWriter:
         self._turtle.write(figure.turtle)
         self._ntriples.write(figure.ntriples_gz)
         (self.jsonld_dir / f"{figure.figid}.jsonld").write_bytes(figure.jsonld)
+        (self.schemaorg_dir / f"{figure.figid}.jsonld").write_bytes(figure.schemaorg)
         self.figures += 1
 
     def finish(self, void_turtle: bytes, report_json: bytes) -> dict[str, Path]:
@@ -134,17 +140,21 @@ class OutputWriter:
             target = self.out / name
             os.replace(self.staging / name, target)
             published[name] = target
-        target_dir = self.out / JSONLD_DIR
-        if target_dir.exists():
-            retired = Path(tempfile.mkdtemp(prefix=".jsonld-old-", dir=self.out))
-            os.replace(target_dir, retired / JSONLD_DIR)
-            os.replace(self.jsonld_dir, target_dir)
-            shutil.rmtree(retired, ignore_errors=True)
-        else:
-            os.replace(self.jsonld_dir, target_dir)
-        published[JSONLD_DIR] = target_dir
+        for name in (JSONLD_DIR, SCHEMAORG_DIR):
+            self._replace_dir(self.staging / name, self.out / name)
+            published[name] = self.out / name
         shutil.rmtree(self.staging, ignore_errors=True)
         return published
+
+    def _replace_dir(self, staged: Path, target: Path) -> None:
+        # Two renames: readers see the old folder or the new one, never a half-written mix.
+        if target.exists():
+            retired = Path(tempfile.mkdtemp(prefix=f".{target.name}-old-", dir=self.out))
+            os.replace(target, retired / target.name)
+            os.replace(staged, target)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            os.replace(staged, target)
 
     def abort(self) -> None:
         self._turtle.close()

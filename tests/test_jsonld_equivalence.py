@@ -72,3 +72,18 @@ def test_unbundled_remote_context_is_never_fetched() -> None:
     assert "loading remote context failed" in str(
         failure.value.code
     ) or "loading remote context failed" in repr(failure.value)
+
+
+def test_web_page_blocks_state_only_published_triples(sample_build: tuple[Path, BuildReport]) -> None:
+    out, _ = sample_build
+    turtle = {str(t) for t in ox.parse(path=str(out / "pfocr.ttl"), format=ox.RdfFormat.TURTLE)}
+    blocks = sorted((out / "schemaorg").glob("*.jsonld"))
+    assert len(blocks) == 55
+    for path in blocks:
+        block = json.loads(path.read_text(encoding="utf-8"))
+        assert block["@context"] == "https://schema.org/" and block["@type"] == "Dataset"
+        assert block["license"] == "http://creativecommons.org/publicdomain/zero/1.0/"
+        assert block["name"] != "CreativeWork" and block["identifier"] == path.stem
+        triples = strict_to_rdf(block, base="urn:x-relative-iri-bug:/")
+        assert triples <= turtle, sorted(triples - turtle)[:3]
+        assert all("http://schema.org/" in t for t in triples if "22-rdf-syntax-ns#type" not in t)
