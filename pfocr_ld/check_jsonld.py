@@ -66,7 +66,10 @@ _SEVERITY_RANK: Final[dict[str, int]] = {"error": 0, "warning": 1, "info": 2}
 
 
 class Check(str, Enum):
-    """A layer of checks; :data:`PROCESSING_CHECKS` is what a JSON-LD processor itself would do."""
+    """A layer of checks; :data:`PROCESSING_CHECKS` is what a JSON-LD processor itself would do.
+
+    Expansion (the ``processing`` layer) always runs: every other layer reads its result.
+    """
 
     SYNTAX = "syntax"
     PROCESSING = "processing"
@@ -651,10 +654,6 @@ def _context_path(document: Any, context: Any, path: str = "$") -> str | None:
     return None
 
 
-def _is_graph_or_node(value: Any) -> bool:
-    return isinstance(value, dict) and "@value" not in value and "@list" not in value and "@set" not in value
-
-
 def _iter_nodes(expanded: Any) -> Iterator[dict[str, Any]]:
     """Every node object of an expanded document, depth first (including nested and reverse)."""
     stack = list(expanded) if isinstance(expanded, list) else [expanded]
@@ -891,7 +890,7 @@ class _Run:
     base: str | None
     options: dict[str, Any]
     loader: Callable[[str, Any], Any]
-    checks: frozenset[Check]
+    documents: Mapping[str, Any] | None = None
     findings: list[Finding] = field(default_factory=list)
     processor: _TracingProcessor | None = None
     expanded: list[Any] | None = None
@@ -913,7 +912,7 @@ def _recording_loader(extra: Mapping[str, Any] | None, findings: list[Finding]) 
                 Finding(
                     "error",
                     "remote-context",
-                    "$['@context']",
+                    _child("$", "@context"),
                     f"the remote context <{url}> is not bundled with pfocr-ld; remote contexts are never "
                     "fetched (inline the context or use a bundled one: schema.org or the PFOCR context)",
                 )
@@ -989,8 +988,8 @@ def _check_dropped(run: _Run) -> None:
 def _probe_loader(run: _Run) -> Callable[[str, Any], Any]:
     """A loader for the probe expansion: context references resolved against the probe base are
     mapped back to the real base, so relative context references still load."""
-    quiet = offline_loader()
-    real = run.loader
+    # the plain offline loader: remote-context findings came from the processing layer already
+    real = offline_loader(dict(run.documents) if run.documents else None)
 
     def load(url: str, options: Any = None) -> Any:
         if url.startswith(_PROBE_ROOT) and run.base:
@@ -998,10 +997,7 @@ def _probe_loader(run: _Run) -> Callable[[str, Any], Any]:
             parts = urlsplit(url)
             relative = posixpath.relpath(parts.path, probe_dir) + (f"?{parts.query}" if parts.query else "")
             url = _resolve_iri(relative, run.base)
-        try:
-            return real(url, options)
-        except JsonLdError:
-            return quiet(url, options)
+        return real(url, options)
 
     return load
 
@@ -1015,7 +1011,7 @@ _IRI_KIND: Final = {
 
 
 def _string_paths(document: Any, path: str = "$") -> Iterator[tuple[str, str]]:
-    """Every string in the document with its JSON path (object keys included, as the object's path)."""
+    """Every string of the document with its JSON path; a key has its entry's path."""
     if isinstance(document, dict):
         for key, value in document.items():
             yield _child(path, key), key
@@ -1032,21 +1028,22 @@ def _check_iris(run: _Run) -> None:
     strings = list(_string_paths(run.document))
     reported: set[tuple[str, str]] = set()
 
-    def locate(iri: str, resolved_from: Callable[[str], str | None]) -> list[str]:
-        return [path for path, text in strings if resolved_from(text) == iri]
+    def report(path: str, text: str, message: str, code: str = "relative-iri") -> None:
+        if (path, text) not in reported:
+            reported.add((path, text))
+            run.add("error", code, path, message)
 
-    # Malformed IRIs: PyLD writes them out as they are, and RDF parsers then fail on them.
+    # Malformed IRIs: PyLD writes them out as they are, and RDF parsers then fail on them. The
+    # string that produced one is the one it ends with (a relative reference or the full IRI).
     for kind, iri in _iter_iris(run.expanded):
         if not _is_blank(iri) and _INVALID_IRI_CHARS.search(iri):
-            paths = locate(iri, lambda text, iri=iri: iri if iri.endswith(text) and text else None) or ["$"]
-            key = (paths[0], iri)
-            if key not in reported:
-                reported.add(key)
-                run.add(
-                    "error",
-                    "invalid-iri",
-                    paths[0],
+            matches = [(path, text) for path, text in strings if text and iri.endswith(text)] or [("$", iri)]
+            for path, _ in matches[:1]:
+                report(
+                    path,
+                    iri,
                     f"the {kind} IRI {iri!r} contains characters IRIs cannot contain",
+                    "invalid-iri",
                 )
 
     # Relative references: expand again against a probe base; whatever lands under it (or stays
@@ -1060,44 +1057,38 @@ def _check_iris(run: _Run) -> None:
     except Exception:  # the processing layer has reported whatever failed
         return
     for kind, iri in _iter_iris(probe):
-        if _is_blank(iri) or (kind == "property" and _is_keyword(iri)):
+        if _is_blank(iri) or _is_keyword(iri):
             continue
         if iri.startswith(_PROBE_ROOT):
-
-            def resolved(text: str, iri: str = iri) -> str | None:
-                try:
-                    return iri if not _SCHEME.match(text) and _resolve_iri(text, _PROBE_BASE) == iri else None
-                except Exception:
-                    return None
-
-            paths = locate(iri, resolved) or ["$"]
-            for path in paths:
-                original = _value_at(run.document, path)
-                text = original if isinstance(original, str) else path.rsplit(".", 1)[-1]
-                if (path, text) in reported:
-                    continue
-                reported.add((path, text))
-                where = _resolve_iri(text, run.base) if run.base else None
-                run.add(
-                    "error",
-                    "relative-iri",
+            matches = [(path, text) for path, text in strings if _resolves_to(text, iri)] or [("$", iri)]
+            for path, text in matches:
+                where = _resolve_iri(text, run.base) if run.base and text != iri else None
+                report(
                     path,
+                    text,
                     f"{text!r} is a relative IRI reference (used as {_IRI_KIND[kind]}): it resolves "
                     "against the document's base"
                     + (f" to <{where}>" if where else "")
                     + ", so its meaning depends on where the document is published",
                 )
-        elif not _is_absolute_iri(iri) and not _is_keyword(iri):
-            paths = [path for path, text in strings if text == iri] or ["$"]
-            if (paths[0], iri) not in reported:
-                reported.add((paths[0], iri))
-                run.add(
-                    "error",
-                    "relative-iri",
-                    paths[0],
-                    f"{iri!r} stays a relative IRI (used as {_IRI_KIND[kind]}) because the document has "
-                    "no base; RDF conversion drops every triple that uses it",
-                )
+        elif not _is_absolute_iri(iri):
+            path = next((path for path, text in strings if text == iri), "$")
+            report(
+                path,
+                iri,
+                f"{iri!r} stays a relative IRI (used as {_IRI_KIND[kind]}) because the document has "
+                "no base; RDF conversion drops every triple that uses it",
+            )
+
+
+def _resolves_to(text: str, probe_iri: str) -> bool:
+    """Whether ``text``, a relative reference, became ``probe_iri`` against the probe base."""
+    if not text or _SCHEME.match(text):
+        return False
+    try:
+        return _resolve_iri(text, _PROBE_BASE) == probe_iri
+    except Exception:  # the resolver trips over some odd strings; they are not the reference
+        return False
 
 
 def _raw_strings(run: _Run, path: str | None) -> list[tuple[str, str]]:
@@ -1592,7 +1583,7 @@ def analyse_document(
         base=base,
         options=dict(jsonld_options or {}),
         loader=_recording_loader(documents, findings),
-        checks=check_set,
+        documents=documents,
         findings=findings,
     )
     _process(run)
@@ -1639,7 +1630,10 @@ def check_document(
     jsonld_options: Mapping[str, Any] | None = None,
     documents: Mapping[str, Any] | None = None,
 ) -> list[Finding]:
-    """Check one JSON-LD document (JSON text or parsed JSON); see :func:`analyse_document`."""
+    """Check one JSON-LD document (JSON text or parsed JSON); see :func:`analyse_document`.
+
+    Raises :class:`ShapesNotFoundError` for a profile whose shapes are missing.
+    """
     return analyse_document(
         doc_or_text,
         base=base,
