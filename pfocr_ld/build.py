@@ -13,7 +13,6 @@ import multiprocessing
 import os
 import sys
 import time
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +25,7 @@ from pfocr_ld import vocab
 from pfocr_ld.mapping import FigureGraph, Mapper
 from pfocr_ld.model import figure_from_source
 from pfocr_ld.records import OrganismIndex, Problem, RecordSource, discover, read_organism_pages, read_source
-from pfocr_ld.writers import OutputWriter, SerializedFigure, ntriples, serialize_figure
+from pfocr_ld.writers import OutputWriter, SerializedFigure, serialize_figure
 
 DEFAULT_BATCH_SIZE = 250
 
@@ -48,8 +47,6 @@ class BuildOptions:
 class FigureResult:
     serialized: SerializedFigure
     source_file: str
-    own_triples: int
-    shared_hashes: list[int]
     genes: set[int]
     chemicals: set[str]
     papers: set[str]
@@ -89,19 +86,14 @@ def _init_worker(
     _STATE = _WorkerState(Mapper(base), organisms, compress, validator)
 
 
-def _triple_hash(line: bytes) -> int:
-    # Only used to count distinct shared triples for VoID; 64 bits keep collisions negligible.
-    return (zlib.crc32(line) << 32) | zlib.adler32(line)
-
-
 def process_batch(sources: Sequence[RecordSource]) -> BatchResult:
-    """Read, model, map, validate and serialise one batch of record files."""
+    """Read, model, map, serialise and validate one batch of record files."""
     state = _STATE
     assert state is not None, "worker not initialised"
     result = BatchResult()
     clock = time.perf_counter
-    timings = {"read": 0.0, "map": 0.0, "validate": 0.0, "serialize": 0.0}
-    mapped: list[tuple[FigureGraph, list[Any], str, int]] = []
+    timings = {"read": 0.0, "map": 0.0, "serialize": 0.0, "validate": 0.0}
+    done: list[tuple[FigureResult, FigureGraph]] = []
     for source in sources:
         started = clock()
         records = list(read_source(source))
@@ -111,45 +103,45 @@ def process_batch(sources: Sequence[RecordSource]) -> BatchResult:
             started = clock()
             modelled = figure_from_source(record, state.organisms)
             result.problems.extend(modelled.problems)
-            if modelled.figure is not None:
-                graph = state.mapper.map(modelled.figure)
-                figure = modelled.figure
-                mentions = len(figure.genes) + len(figure.chemicals) + len(figure.diseases)
-                mapped.append((graph, graph.triples(), record.path, mentions))
-            timings["map"] += clock() - started
+            figure = modelled.figure
+            if figure is None:
+                timings["map"] += clock() - started
+                continue
+            graph = state.mapper.map(figure)
+            mapped = clock()
+            timings["map"] += mapped - started
+            serialized = serialize_figure(
+                graph, state.compress, keep_block_ntriples=state.validator is not None
+            )
+            timings["serialize"] += clock() - mapped
+            mentions = len(figure.genes) + len(figure.chemicals) + len(figure.diseases)
+            done.append(
+                (
+                    FigureResult(
+                        serialized, record.path, graph.genes, graph.chemicals, graph.papers, mentions
+                    ),
+                    graph,
+                )
+            )
 
-    rejected: dict[str, list[Problem]] = {}
-    warnings: dict[str, int] = {}
-    if state.validator is not None and mapped:
+    if state.validator is not None and done:
         started = clock()
         outcome = state.validator.validate(
-            [(g.figid, g.iri, triples, path) for g, triples, path, _ in mapped]
+            [
+                (r.serialized.figid, r.serialized.iri, r.serialized.block_ntriples, r.source_file)
+                for r, _ in done
+            ]
         )
-        rejected, warnings = outcome.rejected, outcome.warnings
         result.problems.extend(outcome.problems)
+        for figure_result, _ in done:
+            figure_result.serialized.block_ntriples = b""  # not needed by the main process
+            figid = figure_result.serialized.figid
+            if figid not in outcome.rejected:
+                figure_result.validation_warnings = outcome.warnings.get(figid, 0)
+                result.figures.append(figure_result)
         timings["validate"] += clock() - started
-
-    started = clock()
-    for graph, triples, path, mentions in mapped:
-        if graph.figid in rejected:
-            continue
-        shared_triples = [t for node in graph.shared.values() for t in node]
-        shared_lines = ntriples(shared_triples).splitlines() if shared_triples else []
-        own_count = len(triples) - len(set(shared_triples) - set(graph.own))
-        result.figures.append(
-            FigureResult(
-                serialized=serialize_figure(graph.figid, graph.iri, triples, state.compress),
-                source_file=path,
-                own_triples=own_count,
-                shared_hashes=[_triple_hash(line) for line in shared_lines],
-                genes=graph.genes,
-                chemicals=graph.chemicals,
-                papers=graph.papers,
-                mentions=mentions,
-                validation_warnings=warnings.get(graph.figid, 0),
-            )
-        )
-    timings["serialize"] += clock() - started
+    else:
+        result.figures = [figure_result for figure_result, _ in done]
     result.seconds = timings
     return result
 
@@ -282,6 +274,7 @@ def build(options: BuildOptions) -> BuildReport:
         raise
 
     report.published = writer.figures
+    statistics.triples = writer.triples
     report.triples = statistics.triples
     report.genes = len(statistics.genes)
     report.chemicals = len(statistics.chemicals)

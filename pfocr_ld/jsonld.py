@@ -11,18 +11,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 import orjson
-import pyoxigraph as ox
 
-from pfocr_ld import vocab
+from pfocr_ld import rdf, vocab
 from pfocr_ld.contexts import pfocr_context
 
 _RDF_TYPE = vocab.T.rdf["type"]
-_XSD_STRING = vocab.T.xsd["string"]
-_LANG_STRING = vocab.RDF + "langString"
 # A local part that cannot be mistaken for anything but prefix concatenation by a JSON-LD processor.
 _SAFE_LOCAL = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-:]*$")
 _PREFIXES_LONGEST_FIRST = sorted(vocab.PREFIXES.items(), key=lambda item: -len(item[1]))
@@ -31,7 +28,7 @@ _COERCED_TO_ID: frozenset[str] = frozenset(
 )
 
 
-@cache
+@lru_cache(maxsize=200_000)
 def compact_iri(iri: str) -> str:
     """``prefix:local`` for an IRI under one of our prefixes, else the IRI itself."""
     for prefix, namespace in _PREFIXES_LONGEST_FIRST:
@@ -39,55 +36,106 @@ def compact_iri(iri: str) -> str:
             local = iri[len(namespace) :]
             if _SAFE_LOCAL.match(local) and not local.endswith("."):
                 return f"{prefix}:{local}"
+            break
     return iri
 
 
-def _value(term: ox.NamedNode | ox.Literal | ox.BlankNode, coerced: bool) -> Any:
-    if isinstance(term, ox.NamedNode):
-        compact = compact_iri(term.value)
+@lru_cache(maxsize=200_000)
+def _value(term: str, coerced: bool) -> Any:
+    """The compacted JSON-LD value of one object (in N-Triples syntax) under a key."""
+    if term.startswith("<"):
+        compact = compact_iri(term[1:-1])
         return compact if coerced else {"@id": compact}
-    if isinstance(term, ox.BlankNode):
-        return {"@id": f"_:{term.value}"}
-    if term.language:
-        return {"@value": term.value, "@language": term.language}
-    datatype = term.datatype.value
-    if datatype == _XSD_STRING:
-        return {"@value": term.value} if coerced else term.value
-    return {"@value": term.value, "@type": compact_iri(datatype)}
+    value, language, datatype = rdf.decode_literal(term)
+    if language:
+        return {"@value": value, "@language": language}
+    if datatype:
+        return {"@value": value, "@type": compact_iri(datatype)}
+    return {"@value": value} if coerced else value
 
 
-def _sort_key(value: Any) -> str:
-    return value if isinstance(value, str) else orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+def _group(triples: Iterable[rdf.Triple]) -> dict[str, dict[str, list[str]]]:
+    nodes: dict[str, dict[str, list[str]]] = {}
+    for subject, predicate, obj in triples:
+        properties = nodes.get(subject)
+        if properties is None:
+            properties = nodes[subject] = {}
+        values = properties.get(predicate)
+        if values is None:
+            properties[predicate] = [obj]
+        else:
+            values.append(obj)
+    return nodes
 
 
-def node_objects(triples: Iterable[ox.Triple], first: str | None = None) -> list[dict[str, Any]]:
-    """One compacted node object per subject; ``first`` (the figure) leads, others follow by IRI."""
-    nodes: dict[str, dict[str, list[Any]]] = {}
-    for triple in triples:
-        subject = triple.subject
-        subject_key = f"_:{subject.value}" if isinstance(subject, ox.BlankNode) else subject.value
-        properties = nodes.setdefault(subject_key, {})
-        predicate = triple.predicate.value
-        if predicate == _RDF_TYPE and isinstance(triple.object, ox.NamedNode):
-            properties.setdefault("@type", []).append(compact_iri(triple.object.value))
+def _properties(predicates: dict[str, list[str]]) -> dict[str, Any]:
+    """The compacted keys and values of one node (everything but ``@id``)."""
+    node: dict[str, Any] = {}
+    for predicate, objects in predicates.items():
+        unique = sorted(set(objects))
+        if predicate == _RDF_TYPE and all(o.startswith("<") for o in unique):
+            types = sorted(compact_iri(o[1:-1]) for o in unique)
+            node["@type"] = types[0] if len(types) == 1 else types
             continue
         key = compact_iri(predicate)
-        properties.setdefault(key, []).append(_value(triple.object, key in _COERCED_TO_ID))
-    ordered = sorted(nodes, key=lambda s: (s != first, s))
-    result: list[dict[str, Any]] = []
-    for subject_key in ordered:
-        node: dict[str, Any] = {
-            "@id": subject_key if subject_key.startswith("_:") else compact_iri(subject_key)
-        }
-        for key, values in nodes[subject_key].items():
-            unique = sorted({_sort_key(v): v for v in values}.items())
-            node[key] = unique[0][1] if len(unique) == 1 else [v for _, v in unique]
-        result.append(node)
-    return result
+        coerced = key in _COERCED_TO_ID
+        values = [_value(o, coerced) for o in unique]
+        node[key] = values[0] if len(values) == 1 else values
+    return node
+
+
+@lru_cache(maxsize=100_000)
+def _shared_properties(description: tuple[rdf.Triple, ...]) -> tuple[tuple[str, dict[str, Any]], ...]:
+    # A gene or paper is described identically in thousands of figures: compact it once per worker.
+    return tuple((subject, _properties(predicates)) for subject, predicates in _group(description).items())
+
+
+def node_objects(triples: Iterable[rdf.Triple], first: str | None = None) -> list[dict[str, Any]]:
+    """One compacted node object per subject; ``first`` (the figure) leads, others follow by IRI."""
+    nodes = _group(triples)
+    return [
+        {"@id": compact_iri(subject), **_properties(nodes[subject])}
+        for subject in sorted(nodes, key=lambda s: (s != first, s))
+    ]
+
+
+def figure_document(
+    own: Iterable[rdf.Triple], shared: Iterable[tuple[rdf.Triple, ...]], first: str
+) -> dict[str, Any]:
+    """The same document as :func:`document` over own + shared triples, reusing compacted shared nodes."""
+    nodes = _group(own)
+    shared = tuple(shared)
+    compacted: dict[str, dict[str, Any]] = {}
+    merged: set[str] = set()
+    for description in shared:
+        for subject, properties in _shared_properties(description):
+            clash = subject in compacted or (
+                subject in nodes and properties.keys() & _properties(nodes[subject]).keys()
+            )
+            if clash or subject in merged:
+                merged.add(subject)
+                compacted.pop(subject, None)
+            else:
+                compacted[subject] = properties
+    if merged:
+        # several statements about one node from different sources: merge at the triple level
+        for description in shared:
+            for subject, predicate, obj in description:
+                if subject in merged:
+                    nodes.setdefault(subject, {}).setdefault(predicate, []).append(obj)
+    graph = []
+    for subject in sorted(nodes.keys() | compacted.keys(), key=lambda s: (s != first, s)):
+        node: dict[str, Any] = {"@id": compact_iri(subject)}
+        if subject in compacted:
+            node.update(compacted[subject])
+        if subject in nodes:
+            node.update(_properties(nodes[subject]))
+        graph.append(node)
+    return {"@context": vocab.CONTEXT_IRI, "@graph": graph}
 
 
 def document(
-    triples: Iterable[ox.Triple], first: str | None = None, context: Any = vocab.CONTEXT_IRI
+    triples: Iterable[rdf.Triple], first: str | None = None, context: Any = vocab.CONTEXT_IRI
 ) -> dict[str, Any]:
     """A compacted JSON-LD document of ``triples`` using the bundled pfocr context."""
     return {"@context": context, "@graph": node_objects(triples, first)}

@@ -28,6 +28,7 @@ _MESH = re.compile(r"^(?:mesh:)?([CD][0-9]{6,9})$", re.IGNORECASE)
 _CHEBI = re.compile(r"^(?:chebi:)?(?:CHEBI:)?([0-9]{1,9})$", re.IGNORECASE)
 _DOID = re.compile(r"^(?:doid:|DOID:|DOID_)?([0-9]{1,9})$", re.IGNORECASE)
 _WHITESPACE = re.compile(r"\s+")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 # A figid becomes a file name (jsonld/<figid>.jsonld) and an IRI segment.
 _FIGID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~+\-]{0,199}$")
 
@@ -148,7 +149,7 @@ def one_line(value: Any) -> str | None:
 
 def _check_unicode(field_name: str, value: str) -> None:
     # Lone surrogates cannot be encoded in UTF-8, so no RDF serialisation could carry them.
-    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):
+    if _SURROGATE.search(value):
         raise RecordError(field_name, "contains an unpaired UTF-16 surrogate, which no RDF syntax can encode")
 
 

@@ -12,67 +12,66 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-import pyoxigraph as ox
-
-from pfocr_ld import vocab
+from pfocr_ld import rdf, vocab
 
 _TYPE = vocab.T.rdf["type"]
 # schema.org's context coerces these to IRIs (a plain string is an IRI); other IRIs need {"@id": ...}.
 _IRI_VALUED = {"url", "license", "sameAs", "contentUrl", "image", "isBasedOn", "isPartOf"}
-_XSD_STRING = vocab.T.xsd["string"]
 # Nested in full where they hang off the figure; elsewhere referenced by @id.
 _NESTED = {"creator", "image", "citation", "isPartOf", "publisher", "mentions"}
+_SCHEMA_LENGTH = len(vocab.SCHEMA)
 
 
-def _index(triples: list[ox.Triple]) -> dict[str, dict[str, list[ox.NamedNode | ox.Literal]]]:
-    nodes: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
-    for triple in triples:
-        predicate = triple.predicate.value
+def _index(triples: list[rdf.Triple]) -> dict[str, dict[str, list[str]]]:
+    nodes: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for subject, predicate, obj in triples:
         if predicate == _TYPE or predicate.startswith(vocab.SCHEMA):
-            nodes[triple.subject.value][predicate].append(triple.object)
+            nodes[subject][predicate].append(obj)
     return nodes
 
 
-def _literal(literal: ox.Literal) -> Any:
+def _literal(term: str) -> Any:
     # Language and datatype are kept so the block states exactly triples of the dump (schema.org's
     # context would otherwise type datePublished as schema:Date).
-    if literal.language:
-        return {"@value": literal.value, "@language": literal.language}
-    if literal.datatype.value != _XSD_STRING:
-        return {"@value": literal.value, "@type": literal.datatype.value}
-    return literal.value
+    value, language, datatype = rdf.decode_literal(term)
+    if language:
+        return {"@value": value, "@language": language}
+    if datatype:
+        return {"@value": value, "@type": datatype}
+    return value
 
 
-def _node(iri: str, nodes: dict[str, dict[str, list[Any]]], depth: int) -> dict[str, Any]:
+def _node(iri: str, nodes: dict[str, dict[str, list[str]]], depth: int) -> dict[str, Any]:
     properties = nodes.get(iri, {})
     node: dict[str, Any] = {"@id": iri}
     types = sorted(
-        t.value[len(vocab.SCHEMA) :] for t in properties.get(_TYPE, []) if t.value.startswith(vocab.SCHEMA)
+        t[1 + _SCHEMA_LENGTH : -1] for t in properties.get(_TYPE, []) if t.startswith("<" + vocab.SCHEMA)
     )
     if types:
         node["@type"] = types[0] if len(types) == 1 else types
     for predicate in sorted(properties):
         if predicate == _TYPE:
             continue
-        term = predicate[len(vocab.SCHEMA) :]
+        term = predicate[_SCHEMA_LENGTH:]
         values: list[Any] = []
-        for obj in properties[predicate]:
-            if isinstance(obj, ox.Literal):
+        for obj in sorted(set(properties[predicate])):
+            if not rdf.is_iri(obj):
                 values.append(_literal(obj))
-            elif term in _NESTED and depth < 3 and obj.value in nodes and obj.value != iri:
-                values.append(_node(obj.value, nodes, depth + 1))
+                continue
+            target = obj[1:-1]
+            if term in _NESTED and depth < 3 and target in nodes and target != iri:
+                values.append(_node(target, nodes, depth + 1))
             elif term in _IRI_VALUED:
-                values.append(obj.value)
+                values.append(target)
             else:
-                values.append({"@id": obj.value})
-        values.sort(key=lambda v: v if isinstance(v, str) else v.get("@id", v.get("@value", "")))
+                values.append({"@id": target})
         node[term] = values[0] if len(values) == 1 else values
     return node
 
 
-def embed_block(triples: list[ox.Triple], figure_iri: str) -> dict[str, Any]:
+def embed_block(triples: list[rdf.Triple], figure_iri: str) -> dict[str, Any]:
     """The schema.org-only JSON-LD for the figure page's ``<script type="application/ld+json">``."""
     nodes = _index(triples)
-    block = {"@context": "https://schema.org/"}
+    block: dict[str, Any] = {"@context": "https://schema.org/"}
     block.update(_node(figure_iri, nodes, 0))
     return block

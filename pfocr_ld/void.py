@@ -17,7 +17,7 @@ from urllib.parse import urljoin
 
 import pyoxigraph as ox
 
-from pfocr_ld import __version__, vocab
+from pfocr_ld import __version__, rdf, vocab
 from pfocr_ld.vocab import T
 
 if TYPE_CHECKING:
@@ -27,8 +27,7 @@ if TYPE_CHECKING:
 @dataclass
 class DatasetStatistics:
     figures: int = 0
-    own_triples: int = 0
-    shared_triples: set[int] = field(default_factory=set)
+    triples: int = 0  # distinct triples, counted by the writer
     genes: set[int] = field(default_factory=set)
     chemicals: set[str] = field(default_factory=set)
     papers: set[str] = field(default_factory=set)
@@ -36,16 +35,10 @@ class DatasetStatistics:
 
     def add(self, figure: FigureResult) -> None:
         self.figures += 1
-        self.own_triples += figure.own_triples
-        self.shared_triples.update(figure.shared_hashes)
         self.genes.update(figure.genes)
         self.chemicals.update(figure.chemicals)
         self.papers.update(figure.papers)
         self.mentions += figure.mentions
-
-    @property
-    def triples(self) -> int:
-        return self.own_triples + len(self.shared_triples)
 
 
 def build_date() -> dt.date:
@@ -152,5 +145,4 @@ def describe_dataset(stats: DatasetStatistics, base: str, turtle_name: str) -> b
         add(distribution, T.void["triples"], integer(stats.triples))
         add(distribution, T.pav["createdOn"], date)
 
-    body = ox.serialize(sorted(triples, key=str), format=ox.RdfFormat.TURTLE, prefixes=vocab.PREFIXES)
-    return body
+    return rdf.turtle_prefixes() + b"\n" + rdf.turtle(sorted(rdf.from_oxigraph(t) for t in triples))

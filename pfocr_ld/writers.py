@@ -1,13 +1,16 @@
 """Serialising figures and writing the build's output files atomically.
 
-Per figure it makes three byte strings (a Turtle block without prefixes, N-Triples, a JSON-LD
-document) in the worker that mapped it; :class:`OutputWriter` then appends them, in figure order,
-to temporary files that replace the published ones only when the build finishes. Nothing a reader
-sees is ever half-written: a crashed build leaves the previous release in place.
+The worker that mapped a figure turns it into bytes: its own triples as a Turtle block and as
+N-Triples (gzip-compressed there, in parallel), each shared node description (gene, chemical,
+paper …) serialised once per worker and cached, and the figure's JSON-LD documents.
+:class:`OutputWriter` then appends, in figure order, the figure's own block followed by the shared
+descriptions the dump does not hold yet — so ``pfocr.ttl`` describes each gene once, at its first
+figure — to files in a staging folder that replace the published ones only when the build
+finishes. Nothing a reader sees is ever half-written: a failed build leaves the previous release.
 
-Compressed outputs are multi-member gzip streams with one member per figure, compressed in the
-workers: the bytes then depend only on the figures, never on batch size or worker count, and
-every gzip reader (``zcat``, Python's ``gzip``, Virtuoso's loader) reads them as one stream.
+Compressed outputs are multi-member gzip streams, one or two members per figure: the bytes depend
+only on the figures and their order, never on batch size or worker count, and every gzip reader
+(``zcat``, Python's ``gzip``, Virtuoso's loader) reads them as one stream.
 """
 
 from __future__ import annotations
@@ -16,16 +19,17 @@ import gzip
 import os
 import shutil
 import tempfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import IO
 
-import pyoxigraph as ox
-
-from pfocr_ld import jsonld, schemaorg, vocab
+from pfocr_ld import jsonld, rdf, schemaorg
 from pfocr_ld.contexts import pfocr_context
+from pfocr_ld.mapping import FigureGraph
 
 TURTLE = "pfocr.ttl"
 TURTLE_GZ = "pfocr.ttl.gz"
@@ -38,44 +42,58 @@ CONTEXT_FILE = "context.jsonld"
 GZIP_LEVEL = 6
 
 
-def turtle_prefix_header() -> bytes:
-    lines = [f"@prefix {prefix}: <{iri}> .\n" for prefix, iri in sorted(vocab.PREFIXES.items())]
-    return "".join(lines).encode("utf-8")
+@dataclass(frozen=True)
+class SharedDescription:
+    """A shared node's description, serialised; ``digest`` tells variants of one node apart."""
+
+    node: str
+    digest: int
+    turtle: bytes
+    ntriples: bytes
+    lines: int
 
 
-def turtle_block(triples: list[ox.Triple]) -> bytes:
-    """Turtle for one figure without the ``@prefix`` lines (written once, at the top)."""
-    body = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=vocab.PREFIXES)
-    # pyoxigraph escapes newlines inside literals, so every @prefix line is a line of its own.
-    kept = [line for line in body.split(b"\n") if not line.startswith(b"@prefix ")]
-    return b"\n".join(kept).strip(b"\n") + b"\n\n"
-
-
-def ntriples(triples: list[ox.Triple]) -> bytes:
-    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+@lru_cache(maxsize=100_000)
+def serialize_description(node: str, triples: tuple[rdf.Triple, ...]) -> SharedDescription:
+    ordered = sorted(triples)
+    nt = rdf.ntriples(ordered)
+    return SharedDescription(
+        node, zlib.crc32(nt) << 32 | zlib.adler32(nt), rdf.turtle(ordered), nt, len(ordered)
+    )
 
 
 @dataclass
 class SerializedFigure:
     figid: str
     iri: str
-    turtle: bytes  # plain or gzip member, as the build asked
-    ntriples_gz: bytes
+    turtle: bytes  # the figure's own triples; gzip member when the build compresses Turtle
+    ntriples_gz: bytes  # the same as a gzip member
+    own_triples: int
+    shared: list[SharedDescription]
     jsonld: bytes
     schemaorg: bytes  # the block a web page embeds
+    block_ntriples: bytes = field(default=b"", repr=False)  # own + shared, for validation
 
 
 def serialize_figure(
-    figid: str, iri: str, triples: list[ox.Triple], compress_turtle: bool
+    graph: FigureGraph, compress_turtle: bool, keep_block_ntriples: bool = False
 ) -> SerializedFigure:
-    block = turtle_block(triples)
+    own = graph.own_triples()
+    own_turtle = rdf.turtle(own)
+    own_nt = rdf.ntriples(own)
+    descriptions = sorted(graph.shared.items())
+    shared = [serialize_description(node, triples) for node, triples in descriptions]
+    everything = graph.triples()
     return SerializedFigure(
-        figid=figid,
-        iri=iri,
-        turtle=gzip.compress(block, GZIP_LEVEL, mtime=0) if compress_turtle else block,
-        ntriples_gz=gzip.compress(ntriples(triples), GZIP_LEVEL, mtime=0),
-        jsonld=jsonld.dumps(jsonld.document(triples, iri)),
-        schemaorg=jsonld.dumps(schemaorg.embed_block(triples, iri)),
+        figid=graph.figid,
+        iri=graph.iri,
+        turtle=gzip.compress(own_turtle, GZIP_LEVEL, mtime=0) if compress_turtle else own_turtle,
+        ntriples_gz=gzip.compress(own_nt, GZIP_LEVEL, mtime=0),
+        own_triples=len(own),
+        shared=shared,
+        jsonld=jsonld.dumps(jsonld.figure_document(graph.own, (t for _, t in descriptions), graph.iri)),
+        schemaorg=jsonld.dumps(schemaorg.embed_block(everything, graph.iri)),
+        block_ntriples=own_nt + b"".join(d.ntriples for d in shared) if keep_block_ntriples else b"",
     )
 
 
@@ -101,7 +119,7 @@ def atomic_write(path: Path, data: bytes) -> None:
 
 
 class OutputWriter:
-    """Streams figures into temporary outputs, then publishes them all at once."""
+    """Streams figures into staged outputs, then publishes them all at once."""
 
     def __init__(self, out: Path, compress_turtle: bool = False) -> None:
         self.out = out
@@ -110,19 +128,49 @@ class OutputWriter:
         self.staging = Path(tempfile.mkdtemp(prefix=".pfocr-build-", dir=out))
         self.turtle_name = TURTLE_GZ if compress_turtle else TURTLE
         self._turtle = open(self.staging / self.turtle_name, "wb")  # noqa: SIM115 - closed in finish()
-        header = turtle_prefix_header() + b"\n"
+        header = rdf.turtle_prefixes() + b"\n"
         self._turtle.write(gzip.compress(header, GZIP_LEVEL, mtime=0) if compress_turtle else header)
         self._ntriples = open(self.staging / NTRIPLES_GZ, "wb")  # noqa: SIM115 - closed in finish()
         self.jsonld_dir = self.staging / JSONLD_DIR
         self.jsonld_dir.mkdir()
         self.schemaorg_dir = self.staging / SCHEMAORG_DIR
         self.schemaorg_dir.mkdir()
-        (self.staging / CONTEXT_FILE).write_bytes(jsonld.dumps({"@context": pfocr_context()}))
         self.figures = 0
+        self.triples = 0
+        # node → (digests of its published descriptions, hashes of their lines): exact distinct counts
+        self._described: dict[str, tuple[set[int], set[int]]] = {}
+
+    def _new_shared(self, figure: SerializedFigure) -> list[SharedDescription]:
+        fresh: list[SharedDescription] = []
+        for description in figure.shared:
+            known = self._described.get(description.node)
+            if known is not None and description.digest in known[0]:
+                continue
+            lines = {hash(line) for line in description.ntriples.splitlines()}
+            if known is None:
+                self._described[description.node] = ({description.digest}, lines)
+                self.triples += len(lines)
+            else:
+                # The same node described differently by another figure (e.g. a renamed gene symbol):
+                # publish the variant, count only the triples it adds.
+                digests, published = known
+                digests.add(description.digest)
+                self.triples += len(lines - published)
+                published |= lines
+            fresh.append(description)
+        return fresh
 
     def add(self, figure: SerializedFigure) -> None:
+        fresh = self._new_shared(figure)
+        self.triples += figure.own_triples
         self._turtle.write(figure.turtle)
         self._ntriples.write(figure.ntriples_gz)
+        if fresh:
+            turtle = b"".join(d.turtle for d in fresh)
+            self._turtle.write(gzip.compress(turtle, GZIP_LEVEL, mtime=0) if self.compress_turtle else turtle)
+            self._ntriples.write(gzip.compress(b"".join(d.ntriples for d in fresh), GZIP_LEVEL, mtime=0))
+        if not self.compress_turtle:
+            self._turtle.write(b"\n")
         (self.jsonld_dir / f"{figure.figid}.jsonld").write_bytes(figure.jsonld)
         (self.schemaorg_dir / f"{figure.figid}.jsonld").write_bytes(figure.schemaorg)
         self.figures += 1
@@ -132,6 +180,7 @@ class OutputWriter:
         self._turtle.close()
         self._ntriples.close()
         (self.staging / VOID).write_bytes(void_turtle)
+        (self.staging / CONTEXT_FILE).write_bytes(jsonld.dumps({"@context": pfocr_context()}))
         (self.staging / REPORT).write_bytes(report_json)
         published: dict[str, Path] = {}
         stale_turtle = self.out / (TURTLE if self.compress_turtle else TURTLE_GZ)

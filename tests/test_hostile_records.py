@@ -14,11 +14,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyld import jsonld
 
+from pfocr_ld import rdf
 from pfocr_ld.contexts import offline_loader
 from pfocr_ld.mapping import Mapper
 from pfocr_ld.model import figure_from_source
 from pfocr_ld.records import OrganismIndex, RecordSource, read_source
-from pfocr_ld.vocab import PREFIXES, T
+from pfocr_ld.vocab import T
 from pfocr_ld.writers import serialize_figure
 
 HOSTILE = st.sampled_from(
@@ -120,12 +121,13 @@ def test_hostile_values_round_trip_or_are_rejected(
 
     figure = result.figure
     graph = Mapper().map(figure)
-    triples = graph.triples()
-    serialized = serialize_figure(figure.figid, graph.iri, triples, compress_turtle=False)
+    triples = [rdf.to_oxigraph(t) for t in graph.triples()]
+    serialized = serialize_figure(graph, compress_turtle=False)
 
-    turtle = b"".join(f"@prefix {p}: <{i}> .\n".encode() for p, i in PREFIXES.items()) + serialized.turtle
+    turtle = rdf.turtle_prefixes() + serialized.turtle + b"".join(d.turtle for d in serialized.shared)
+    nt_bytes = gzip.decompress(serialized.ntriples_gz) + b"".join(d.ntriples for d in serialized.shared)
     from_turtle = list(ox.parse(turtle, format=ox.RdfFormat.TURTLE))
-    from_nt = list(ox.parse(gzip.decompress(serialized.ntriples_gz), format=ox.RdfFormat.N_TRIPLES))
+    from_nt = list(ox.parse(nt_bytes, format=ox.RdfFormat.N_TRIPLES))
     nquads = jsonld.to_rdf(
         json.loads(serialized.jsonld),
         {"documentLoader": offline_loader(), "base": "urn:x-base:/", "format": "application/n-quads"},

@@ -1,0 +1,158 @@
+"""A lean triple representation for the build's hot path, and its Turtle and N-Triples writers.
+
+A triple is a plain tuple ``(subject IRI, predicate IRI, object)`` where the object is already in
+N-Triples syntax (``<iri>``, ``"text"``, ``"text"@en``, ``"1"^^<datatype>``). Creating, hashing and
+sorting such tuples costs a fraction of what RDF term objects cost, and N-Triples output is a
+string join. Since our nodes are never blank, subject and predicate are always IRIs.
+
+:func:`turtle` writes the subset of Turtle these triples need: subjects grouped, ``a`` first,
+prefixed names where the local part is a valid ``PN_LOCAL``, objects in N-Triples syntax (which is
+valid Turtle). Tests parse every output with pyoxigraph and rdflib to hold it to the grammar.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+import pyoxigraph as ox
+
+from pfocr_ld import vocab
+
+Triple = tuple[str, str, str]
+
+RDF_TYPE = vocab.T.rdf["type"]
+XSD_STRING = vocab.T.xsd["string"]
+
+# Canonical N-Triples escapes: the four ECHARs plus every other control character as \\uXXXX.
+_ESCAPES = {ord('"'): '\\"', ord("\\"): "\\\\", ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"}
+_ESCAPES.update({c: f"\\u{c:04X}" for c in [*range(0x20), 0x7F] if c not in _ESCAPES})
+_NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f\x7f]')
+# Characters an IRI reference may not contain (RFC 3987 / Turtle IRIREF).
+_BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+
+
+def iri(value: str) -> str:
+    """An IRI in N-Triples syntax; raises ``ValueError`` for characters no IRI may hold."""
+    if _BAD_IRI.search(value):
+        raise ValueError(f"not a valid IRI: {value!r}")
+    return f"<{value}>"
+
+
+def literal(value: str, language: str | None = None, datatype: str | None = None) -> str:
+    lexical = value.translate(_ESCAPES) if _NEEDS_ESCAPE.search(value) else value
+    if language:
+        return f'"{lexical}"@{language}'
+    if datatype and datatype != XSD_STRING:
+        return f'"{lexical}"^^<{datatype}>'
+    return f'"{lexical}"'
+
+
+_UNESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))")
+_SIMPLE_UNESCAPES = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+
+
+def _unescape(lexical: str) -> str:
+    if "\\" not in lexical:
+        return lexical
+
+    def replace(match: re.Match[str]) -> str:
+        code = match.group(1) or match.group(2)
+        return chr(int(code, 16)) if code else _SIMPLE_UNESCAPES[match.group(3)]
+
+    return _UNESCAPE.sub(replace, lexical)
+
+
+def decode_literal(term: str) -> tuple[str, str | None, str | None]:
+    """``(lexical form, language, datatype)`` of a literal in N-Triples syntax."""
+    end = term.rfind('"')
+    value = _unescape(term[1:end])
+    rest = term[end + 1 :]
+    if rest.startswith("@"):
+        return value, rest[1:], None
+    if rest.startswith("^^<"):
+        return value, None, rest[3:-1]
+    return value, None, None
+
+
+def is_iri(term: str) -> bool:
+    return term.startswith("<")
+
+
+def ntriples(triples: Iterable[Triple]) -> bytes:
+    return "".join([f"<{s}> <{p}> {o} .\n" for s, p, o in triples]).encode("utf-8")
+
+
+def from_oxigraph(triple: ox.Triple | ox.Quad) -> Triple:
+    """Our tuple form of a pyoxigraph triple (the graph name of a quad is dropped)."""
+    return (triple.subject.value, triple.predicate.value, str(triple.object))
+
+
+def to_oxigraph(triple: Triple) -> ox.Triple:
+    subject, predicate, obj = triple
+    if is_iri(obj):
+        term: ox.NamedNode | ox.Literal = ox.NamedNode(obj[1:-1])
+    else:
+        value, language, datatype = decode_literal(obj)
+        term = ox.Literal(value, language=language, datatype=ox.NamedNode(datatype) if datatype else None)
+    return ox.Triple(ox.NamedNode(subject), ox.NamedNode(predicate), term)
+
+
+# Turtle --------------------------------------------------------------------------------------------
+_PN_LOCAL = re.compile(r"^[A-Za-z0-9_:]([A-Za-z0-9_.:\-]*[A-Za-z0-9_:\-])?$")
+_PREFIXES_LONGEST_FIRST = sorted(vocab.PREFIXES.items(), key=lambda item: -len(item[1]))
+
+
+@lru_cache(maxsize=200_000)
+def turtle_iri(value: str) -> str:
+    """``prefix:local`` when the local part is a valid Turtle PN_LOCAL, else ``<iri>``."""
+    for prefix, namespace in _PREFIXES_LONGEST_FIRST:
+        if value.startswith(namespace):
+            local = value[len(namespace) :]
+            if local and _PN_LOCAL.match(local):
+                return f"{prefix}:{local}"
+            break
+    return f"<{value}>"
+
+
+def turtle_prefixes() -> bytes:
+    return "".join(f"@prefix {p}: <{i}> .\n" for p, i in sorted(vocab.PREFIXES.items())).encode("utf-8")
+
+
+def _turtle_object(term: str) -> str:
+    if term.startswith("<"):
+        return turtle_iri(term[1:-1])
+    caret = term.rfind('"^^<')
+    if caret > 0 and term.endswith(">"):
+        return term[: caret + 3] + turtle_iri(term[caret + 4 : -1])
+    return term
+
+
+def turtle(triples: list[Triple]) -> bytes:
+    """Turtle statements (no ``@prefix`` lines) for triples sorted by subject then predicate."""
+    out: list[str] = []
+    index = 0
+    count = len(triples)
+    while index < count:
+        subject = triples[index][0]
+        end = index
+        while end < count and triples[end][0] == subject:
+            end += 1
+        group = triples[index:end]
+        types = [o for _, p, o in group if p == RDF_TYPE]
+        rest = [(p, o) for _, p, o in group if p != RDF_TYPE]
+        clauses: list[str] = []
+        if types:
+            clauses.append("a " + " , ".join(_turtle_object(o) for o in types))
+        position = 0
+        while position < len(rest):
+            predicate = rest[position][0]
+            objects = []
+            while position < len(rest) and rest[position][0] == predicate:
+                objects.append(_turtle_object(rest[position][1]))
+                position += 1
+            clauses.append(f"{turtle_iri(predicate)} " + " , ".join(objects))
+        out.append(turtle_iri(subject) + " " + " ;\n\t".join(clauses) + " .\n")
+        index = end
+    return "".join(out).encode("utf-8")
