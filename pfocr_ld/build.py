@@ -192,6 +192,15 @@ class BuildReport:
             "outputs": self.outputs,
         }
 
+    def timings(self) -> dict[str, Any]:
+        return {
+            "elapsed_seconds": self.elapsed,
+            "records": self.records_read,
+            "published": self.published,
+            "triples": self.triples,
+            "worker_seconds": self.seconds,
+        }
+
     def summary(self) -> str:
         rate = self.records_read / self.elapsed if self.elapsed else 0.0
         stages = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in self.seconds.items())
@@ -226,6 +235,7 @@ def build(options: BuildOptions) -> BuildReport:
     statistics = DatasetStatistics()
     seen_figids: dict[str, str] = {}
     stage_seconds: dict[str, float] = {}
+    main_write_seconds = 0.0
     batches = _batches(discovery.sources, max(1, options.batch_size))
     workers = options.workers or os.cpu_count() or 1
     show_progress = sys.stderr.isatty() if options.progress is None else options.progress
@@ -262,7 +272,9 @@ def build(options: BuildOptions) -> BuildReport:
                         )
                         continue
                     seen_figids[figid] = figure.source_file
+                    write_started = time.perf_counter()
                     writer.add(figure.serialized)
+                    main_write_seconds += time.perf_counter() - write_started
                     statistics.add(figure)
                     report.validation_warnings += figure.validation_warnings
                 bar.update(len(batch))
@@ -280,6 +292,7 @@ def build(options: BuildOptions) -> BuildReport:
     report.chemicals = len(statistics.chemicals)
     report.papers = len(statistics.papers)
     report.mentions = statistics.mentions
+    stage_seconds["write (main process)"] = main_write_seconds
     report.seconds = {name: round(seconds, 3) for name, seconds in stage_seconds.items()}
     void_turtle = describe_dataset(statistics, options.base, writer.turtle_name)
     # Relative names keep report.json identical wherever the build was written.
@@ -359,6 +372,13 @@ class _progress:
     help="SHACL shapes file or folder (default: the bundled shapes).",
 )
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal only).")
+@click.option(
+    "--timings",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write elapsed time and per-stage worker seconds as JSON to this file "
+    "(kept out of report.json so that builds stay byte-identical).",
+)
 def build_command(
     paths: tuple[Path, ...],
     out: Path,
@@ -369,6 +389,7 @@ def build_command(
     validate: bool,
     shapes: Path | None,
     progress: bool | None,
+    timings: Path | None,
 ) -> None:
     """Build Turtle, N-Triples, JSON-LD and VoID from PFOCR records under PATHS.
 
@@ -382,6 +403,8 @@ def build_command(
         BuildOptions(list(paths), out, base, workers, batch_size, validate, compress, shapes, progress)
     )
     click.echo(report.summary(), err=True)
+    if timings is not None:
+        timings.write_bytes(orjson.dumps(report.timings(), option=orjson.OPT_INDENT_2))
     for problem in report.rejected[:20]:
         click.echo(
             f"rejected: {problem.get('file')}: {problem.get('field')}: {problem.get('reason')}", err=True
