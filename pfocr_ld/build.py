@@ -373,6 +373,13 @@ class _progress:
 )
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal only).")
 @click.option(
+    "--store",
+    "store_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Also load the published output into this on-disk SPARQL store (see `pfocr-ld load`).",
+)
+@click.option(
     "--timings",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
@@ -390,6 +397,7 @@ def build_command(
     shapes: Path | None,
     progress: bool | None,
     timings: Path | None,
+    store_dir: Path | None,
 ) -> None:
     """Build Turtle, N-Triples, JSON-LD and VoID from PFOCR records under PATHS.
 
@@ -403,6 +411,13 @@ def build_command(
         BuildOptions(list(paths), out, base, workers, batch_size, validate, compress, shapes, progress)
     )
     click.echo(report.summary(), err=True)
+    if store_dir is not None:
+        from pfocr_ld.store import StoreError, load_build_output
+
+        try:
+            click.echo(load_build_output(out, store_dir).summary(), err=True)
+        except StoreError as exc:
+            raise click.ClickException(str(exc)) from exc
     if timings is not None:
         timings.write_bytes(orjson.dumps(report.timings(), option=orjson.OPT_INDENT_2))
     for problem in report.rejected[:20]:

@@ -113,3 +113,19 @@ def test_missing_path_is_reported_not_fatal(tmp_path: Path, sample_dir: Path) ->
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert report["published"] == 55
     assert [r["field"] for r in report["rejected"]] == ["path"]
+
+
+def test_build_can_load_a_store_while_it_builds(tmp_path: Path, sample_dir: Path) -> None:
+    import pyoxigraph as ox
+
+    out, store_dir = tmp_path / "out", tmp_path / "store"
+    result = run("build", str(sample_dir), "--out", str(out), "--no-validate", "--store", str(store_dir))
+    assert result.returncode == 0, result.stderr
+    count = "SELECT (COUNT(?f) AS ?n) WHERE { ?f a <https://pfocr.wikipathways.org/vocab#Figure> }"
+    store = ox.Store(str(store_dir))
+    assert int(next(iter(store.query(count)))["n"].value) == 55
+    size = len(store)
+    del store  # releases the store's lock for the second build
+    again = run("build", str(sample_dir), "--out", str(out), "--no-validate", "--store", str(store_dir))
+    assert again.returncode == 0, again.stderr
+    assert len(ox.Store(str(store_dir))) == size  # building again adds nothing
