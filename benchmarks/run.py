@@ -1,0 +1,280 @@
+"""Whole-corpus benchmark: synthetic corpora of 1k/10k/100k records, the naive pipeline, the store.
+
+Run from the repository root (takes ~15–30 minutes with the 100k size on a 2-core machine):
+
+    python benchmarks/run.py                      # sizes 1000 10000 100000, naive at 1000 10000
+    python benchmarks/run.py --sizes 1000 --naive 1000 --work /tmp/bench
+
+For each size it synthesises a corpus (``pfocr-ld synth``), builds it with validation on
+(``pfocr-ld build --timings``) and records wall time, records/s, triples/s, peak RSS of the whole
+process tree (sampled every 50 ms with psutil), output sizes and the time per stage. The naive
+pipeline (``benchmarks/naive.py``) runs on the same corpora in the same run, and the ratio of
+records/s is reported. The largest build is loaded into the embedded on-disk store and every named
+query is timed (median of 5 runs after one warm-up). Results go to ``benchmarks/results/latest.json``
+and ``benchmarks/results/latest.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+REPO = Path(__file__).resolve().parent.parent
+RESULTS = REPO / "benchmarks" / "results"
+
+
+def measure(command: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run ``command``; wall seconds, peak RSS of its whole process tree, exit status, stderr tail."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    parent = psutil.Process(process.pid)
+    peak = 0
+    while process.poll() is None:
+        try:
+            tree = [parent, *parent.children(recursive=True)]
+            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+        except psutil.Error:
+            pass
+        time.sleep(0.05)
+    stdout, stderr = process.communicate()
+    return {
+        "seconds": round(time.perf_counter() - started, 2),
+        "peak_rss_mb": round(peak / 2**20, 1),
+        "returncode": process.returncode,
+        "stdout": stdout[-2000:],
+        "stderr": stderr[-2000:],
+    }
+
+
+def tree_size(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "pfocr_ld.cli", *args]
+
+
+def ensure_corpus(work: Path, size: int, seed: int) -> Path:
+    corpus = work / f"corpus-{size}-seed{seed}"
+    if not (corpus / "_figures").is_dir() or len(list((corpus / "_figures").iterdir())) != size:
+        subprocess.run(["rm", "-rf", str(corpus)], check=True)
+        run = measure(cli("synth", str(size), "--out", str(corpus), "--seed", str(seed)))
+        if run["returncode"] != 0:
+            raise SystemExit(f"synth failed: {run['stderr']}")
+    return corpus
+
+
+def bench_build(work: Path, corpus: Path, size: int) -> dict[str, Any]:
+    out = work / f"build-{size}"
+    timings = work / f"timings-{size}.json"
+    subprocess.run(["rm", "-rf", str(out)], check=True)
+    run = measure(cli("build", str(corpus), "--out", str(out), "--no-progress", "--timings", str(timings)))
+    if run["returncode"] not in (0, 1):
+        raise SystemExit(f"build failed: {run['stderr']}")
+    stages = json.loads(timings.read_text())
+    report = json.loads((out / "report.json").read_text())
+    return {
+        "records": size,
+        "published": report["published"],
+        "rejected": report["rejected_count"],
+        "validation_warnings": report["validation"]["warnings"],
+        "triples": report["counts"]["triples"],
+        "wall_seconds": run["seconds"],
+        "records_per_second": round(size / run["seconds"], 1),
+        "triples_per_second": round(report["counts"]["triples"] / run["seconds"]),
+        "peak_rss_mb": run["peak_rss_mb"],
+        "stage_seconds": stages["worker_seconds"],
+        "output_mb": {
+            name: round(tree_size(out / name) / 2**20, 1)
+            for name in ("pfocr.ttl", "pfocr.nt.gz", "jsonld", "schemaorg", "void.ttl", "report.json")
+        },
+        "out": str(out),
+    }
+
+
+def bench_naive(work: Path, corpus: Path, size: int) -> dict[str, Any]:
+    out = work / f"naive-{size}"
+    subprocess.run(["rm", "-rf", str(out)], check=True)
+    run = measure([sys.executable, str(REPO / "benchmarks" / "naive.py"), str(corpus), str(out)])
+    if run["returncode"] != 0:
+        raise SystemExit(f"naive pipeline failed: {run['stderr']}")
+    return {
+        "records": size,
+        "wall_seconds": run["seconds"],
+        "records_per_second": round(size / run["seconds"], 1),
+        "peak_rss_mb": run["peak_rss_mb"],
+        "stages": run["stdout"].strip().splitlines()[-1] if run["stdout"].strip() else "",
+    }
+
+
+def typical_parameters(store_dir: Path) -> dict[str, dict[str, str]]:
+    """Parameters that exist in the corpus: its most frequent gene, a figure, a chemical, a paper …"""
+    import pyoxigraph as ox
+
+    store = ox.Store.read_only(str(store_dir))
+
+    def first(query: str) -> str:
+        for row in store.query(query):
+            return row[0].value
+        return ""
+
+    gene = first(
+        "SELECT ?id WHERE { ?g <http://vocabularies.wikipathways.org/wp#bdbEntrezGene> ?g ;"
+        " <http://purl.org/dc/terms/identifier> ?id } LIMIT 1"
+    )
+    figid = first(
+        "SELECT ?id WHERE { ?f a <https://pfocr.wikipathways.org/vocab#Figure> ;"
+        " <http://purl.org/dc/terms/identifier> ?id } LIMIT 1"
+    )
+    chebi = first(
+        "SELECT ?id WHERE { ?c <http://vocabularies.wikipathways.org/wp#bdbChEBI> ?c ;"
+        " <http://purl.org/dc/terms/identifier> ?id } LIMIT 1"
+    )
+    mesh = first("SELECT ?m WHERE { ?f <http://purl.org/dc/terms/subject> ?m } LIMIT 1").rsplit("/", 1)[-1]
+    pmcid = first(
+        "SELECT ?id WHERE { ?p a <http://vocabularies.wikipathways.org/wp#PublicationReference> ;"
+        " <http://purl.org/dc/terms/identifier> ?id } LIMIT 1"
+    )
+    return {
+        "genes-of-figure": {"figid": figid},
+        "figures-for-gene": {"gene": gene},
+        "figures-for-chemical": {"chemical": chebi},
+        "figures-for-disease": {"disease": mesh},
+        "figures-per-organism": {},
+        "cooccurring-genes (one gene)": {"gene": gene},
+        "figures-of-paper": {"paper": pmcid},
+        "gene-sets": {},
+        "dataset-metadata": {},
+    }
+
+
+def bench_store(work: Path, build_out: Path) -> dict[str, Any]:
+    from pfocr_ld.query import open_source, run_named
+
+    store_dir = work / "store"
+    subprocess.run(["rm", "-rf", str(store_dir)], check=True)
+    load = measure(cli("load", str(build_out), "--store", str(store_dir)))
+    if load["returncode"] != 0:
+        raise SystemExit(f"load failed: {load['stderr']}")
+    results: dict[str, Any] = {"load_seconds": load["seconds"], "load_peak_rss_mb": load["peak_rss_mb"]}
+    queries: dict[str, Any] = {}
+    with open_source(store=str(store_dir)) as source:
+        for label, params in typical_parameters(store_dir).items():
+            name = label.split(" ")[0]
+            timings = []
+            rows = 0
+            for attempt in range(6):
+                started = time.perf_counter()
+                rows = sum(1 for _ in run_named(source, name, **params))
+                if attempt:  # the first run warms caches
+                    timings.append(time.perf_counter() - started)
+            queries[label] = {
+                "params": params,
+                "rows": rows,
+                "median_ms": round(statistics.median(timings) * 1000, 1),
+            }
+    results["queries"] = queries
+    return results
+
+
+def markdown(result: dict[str, Any]) -> str:
+    lines = [
+        f"Benchmark of {result['date']} on {result['machine']}.",
+        "",
+        "| records | wall (s) | records/s | triples | triples/s | peak RSS (MB) | read | map | serialize "
+        "| validate | write | Turtle MB | N-Triples.gz MB | JSON-LD MB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for build in result["builds"]:
+        stage = build["stage_seconds"]
+        sizes = build["output_mb"]
+        lines.append(
+            f"| {build['records']:,} | {build['wall_seconds']} | {build['records_per_second']} | "
+            f"{build['triples']:,} | {build['triples_per_second']:,} | {build['peak_rss_mb']} | "
+            f"{stage.get('read', 0):.0f} | {stage.get('map', 0):.0f} | {stage.get('serialize', 0):.0f} | "
+            f"{stage.get('validate', 0):.0f} | {stage.get('write (main process)', 0):.0f} | "
+            f"{sizes['pfocr.ttl']} | {sizes['pfocr.nt.gz']} | {sizes['jsonld']} |"
+        )
+    lines += ["", "Stage columns are CPU-seconds summed over worker processes (write: the main process).", ""]
+    if result["naive"]:
+        lines += [
+            "| records | naive wall (s) | naive records/s | naive peak RSS (MB) | ours records/s | ratio |",
+            "|---|---|---|---|---|---|",
+        ]
+        for naive in result["naive"]:
+            ours = next(b for b in result["builds"] if b["records"] == naive["records"])
+            ratio = ours["records_per_second"] / naive["records_per_second"]
+            lines.append(
+                f"| {naive['records']:,} | {naive['wall_seconds']} | {naive['records_per_second']} | "
+                f"{naive['peak_rss_mb']} | {ours['records_per_second']} | {ratio:.1f}× |"
+            )
+        lines.append("")
+    if result.get("store"):
+        store = result["store"]
+        lines += [
+            f"Store ({store['records']:,} records): load {store['load_seconds']} s, "
+            f"peak RSS {store['load_peak_rss_mb']} MB.",
+            "",
+            "| query | parameters | rows | median ms |",
+            "|---|---|---|---|",
+        ]
+        for label, query in store["queries"].items():
+            params = ", ".join(f"{k}={v}" for k, v in query["params"].items())
+            lines.append(f"| {label} | {params} | {query['rows']} | {query['median_ms']} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    parser.add_argument("--naive", type=int, nargs="*", default=[1000, 10000])
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/pfocr-bench"))
+    parser.add_argument("--no-store", action="store_true")
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("SOURCE_DATE_EPOCH", "1767225600")
+    result: dict[str, Any] = {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "machine": f"{platform.machine()}, {psutil.cpu_count()} cores, "
+        f"{round(psutil.virtual_memory().total / 2**30)} GiB, Python {platform.python_version()}",
+        "builds": [],
+        "naive": [],
+    }
+    corpora = {
+        size: ensure_corpus(args.work, size, args.seed) for size in sorted(set(args.sizes) | set(args.naive))
+    }
+    for size in sorted(args.sizes):
+        build = bench_build(args.work, corpora[size], size)
+        result["builds"].append(build)
+        print(json.dumps(build), flush=True)
+    for size in sorted(args.naive):
+        naive = bench_naive(args.work, corpora[size], size)
+        result["naive"].append(naive)
+        print(json.dumps(naive), flush=True)
+    if not args.no_store and result["builds"]:
+        largest = max(result["builds"], key=lambda b: b["records"])
+        result["store"] = {"records": largest["records"], **bench_store(args.work, Path(largest["out"]))}
+        print(json.dumps(result["store"]), flush=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(result, indent=2) + "\n")
+    (RESULTS / "latest.md").write_text(markdown(result))
+    print(markdown(result))
+
+
+if __name__ == "__main__":
+    main()
