@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "publish": ("pfocr_ld.store", "publish_command"),
     "validate": ("pfocr_ld.validation", "validate_command"),
     "check-jsonld": ("pfocr_ld.check_jsonld", "check_jsonld_command"),
+    "serve": ("pfocr_ld.serve", "serve_command"),
     "synth": ("pfocr_ld.synth", "synth_command"),
 }
 
