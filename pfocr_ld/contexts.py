@@ -72,7 +72,6 @@ _ID_PROPERTIES: tuple[str, ...] = (
     "schema:mentions",
     "schema:distribution",
     "obo:RO_0002162",
-    "pfocr:hasMention",
     "pfocr:matchType",
     "pfocr:predictedOrganism",
     "pav:createdWith",

@@ -206,13 +206,12 @@ class Mapper:
                 (image, _TYPE, iri(T.foaf["Image"])),
                 (image, T.schema["contentUrl"], image_ref),
                 (image, T.schema["encodingFormat"], plain(_media_type(figure.filename))),
-                (image, T.schema["caption"], description),
             ]
 
         self._paper(figure, fig, graph)
         keywords: set[str] = {"pathway figure"}
         for gene in figure.genes:
-            self._gene(gene, fig, graph, keywords)
+            self._gene(gene, fig, graph)
         chebi_names: dict[int, set[str]] = {}
         chebi_mesh: dict[int, set[str]] = {}
         for chemical in figure.chemicals:
@@ -255,38 +254,29 @@ class Mapper:
     ) -> str:
         mention = f"{fig}#{kind}-{local_id}-{key}"
         graph.own += [
-            (fig, T.pfocr["hasMention"], iri(mention)),
             (mention, _TYPE, iri(cls)),
-            (mention, _TYPE, iri(T.pfocr["Mention"])),
             (mention, T.pfocr["ocrWord"], plain(word)),
             (mention, T.dcterms["isPartOf"], iri(fig)),
         ]
         return mention
 
     def _link(self, graph: FigureGraph, fig: str, mention: str, node: str) -> None:
-        node_ref = iri(node)
-        graph.own += [
-            (mention, T.wp["isAbout"], node_ref),
-            (mention, T.schema["about"], node_ref),
-            (node, T.dcterms["isPartOf"], iri(fig)),
-            (fig, T.schema["mentions"], node_ref),
-        ]
+        graph.own += [(mention, T.wp["isAbout"], iri(node)), (node, T.dcterms["isPartOf"], iri(fig))]
 
-    def _gene(self, gene: GeneMention, fig: str, graph: FigureGraph, keywords: set[str]) -> None:
+    def _gene(self, gene: GeneMention, fig: str, graph: FigureGraph) -> None:
         local = str(gene.gene_id) if gene.gene_id is not None else "unmapped"
         key = mention_key(gene.word, gene.matched_text, gene.source)
         mention = self._mention(graph, fig, "gene", local, key, gene.word, T.pfocr["GeneMention"])
         own = graph.own
-        if gene.matched_text:
+        # Only what the mention adds: the matched text when it differs from the word, the raw source
+        # only when no match type interprets it; the symbol is the gene node's label.
+        if gene.matched_text and gene.matched_text != gene.word:
             own.append((mention, T.pfocr["matchedText"], plain(gene.matched_text)))
-        if gene.source:
+        match_type = vocab.MATCH_TYPES.get(gene.source or "")
+        if match_type:
+            own.append((mention, T.pfocr["matchType"], iri(match_type)))
+        elif gene.source:
             own.append((mention, T.pfocr["matchSource"], plain(gene.source)))
-            match_type = vocab.MATCH_TYPES.get(gene.source)
-            if match_type:
-                own.append((mention, T.pfocr["matchType"], iri(match_type)))
-        if gene.symbol:
-            own.append((mention, T.pfocr["ncbiSymbol"], plain(gene.symbol)))
-            keywords.add(gene.symbol)
         if gene.gene_id is None:
             return
         node = vocab.gene_iri(gene.gene_id)
@@ -353,14 +343,14 @@ class Mapper:
         if disease.mesh_id is not None:
             mesh = iri(vocab.mesh_rdf_iri(disease.mesh_id))
             own.append((fig, T.dcterms["subject"], mesh))
-            own.append((mention, T.schema["about"], mesh))
+            own.append((mention, T.wp["isAbout"], mesh))
         if disease.doid_number is not None:
             doid_iri = vocab.doid_iri(disease.doid_number)
             doid = iri(doid_iri)
             own += [
                 (fig, T.wp["diseaseOntologyTag"], doid),
                 (fig, T.wp["ontologyTag"], doid),
-                (mention, T.schema["about"], doid),
+                (mention, T.wp["isAbout"], doid),
             ]
             if disease.name:
                 keywords.add(disease.name)

@@ -228,7 +228,8 @@ def _genes(table: Table, problems: list[Problem], figid: str) -> tuple[list[Gene
             gene_id = None
             unlinked += 1
         symbol = one_line(_cell(row, "ncbigene_symbol", "symbol", "hgnc_symbol"))
-        matched = one_line(_cell(row, "match"))
+        # The normalised word is never "missing": "-Na+" really normalises to "NA" (gene na).
+        matched = _WHITESPACE.sub(" ", row.get("match", "")).strip() or None
         source = text(_cell(row, "source"))
         for value_name, value in (("word", word), ("symbol", symbol), ("match", matched)):
             if value:

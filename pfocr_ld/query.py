@@ -213,21 +213,43 @@ class ParamType:
 PARAM_TYPES: dict[str, ParamType] = {
     t.name: t
     for t in (
-        ParamType("figid", _parse_figid, {"figid": "figid"},
-                  "a figure id, e.g. PMC3376449__fonc-02-00062-g001"),
-        ParamType("gene", _parse_gene, {"id": "gene", "symbol": "symbol"},
-                  "an NCBI Gene id (7099, ncbigene:7099) → ?gene, or an exact NCBI symbol (TLR4) → ?symbol"),
-        ParamType("organism", _parse_organism, {"taxon": "organism", "name": "organismName"},
-                  "an NCBI Taxonomy id (9606) → ?organism, or a curated organism name (Homo sapiens) "
-                  "→ ?organismName"),
-        ParamType("taxon", _parse_taxon, {"taxon": "taxon"},
-                  "an NCBI Taxonomy id (9606, NCBITaxon:9606) → ?taxon"),
-        ParamType("chemical", _parse_chemical, {"chebi": "chemical", "mesh": "mesh"},
-                  "a ChEBI id (CHEBI:15422) → ?chemical, or a MeSH id (D005947) → ?mesh"),
-        ParamType("disease", _parse_disease, {"doid": "disease", "mesh": "disease"},
-                  "a Disease Ontology id (DOID:9255) or MeSH id (D009369) → ?disease"),
-        ParamType("paper", _parse_paper, {"pmc": "paper", "doi": "doi"},
-                  "a PMC id (PMC3376449) → ?paper, or a DOI (10.3389/…, doi:…, https://doi.org/…) → ?doi"),
+        ParamType(
+            "figid", _parse_figid, {"figid": "figid"}, "a figure id, e.g. PMC3376449__fonc-02-00062-g001"
+        ),
+        ParamType(
+            "gene",
+            _parse_gene,
+            {"id": "gene", "symbol": "symbol"},
+            "an NCBI Gene id (7099, ncbigene:7099) → ?gene, or an exact NCBI symbol (TLR4) → ?symbol",
+        ),
+        ParamType(
+            "organism",
+            _parse_organism,
+            {"taxon": "organism", "name": "organismName"},
+            "an NCBI Taxonomy id (9606) → ?organism, or a curated organism name (Homo sapiens) "
+            "→ ?organismName",
+        ),
+        ParamType(
+            "taxon", _parse_taxon, {"taxon": "taxon"}, "an NCBI Taxonomy id (9606, NCBITaxon:9606) → ?taxon"
+        ),
+        ParamType(
+            "chemical",
+            _parse_chemical,
+            {"chebi": "chemical", "mesh": "mesh"},
+            "a ChEBI id (CHEBI:15422) → ?chemical, or a MeSH id (D005947) → ?mesh",
+        ),
+        ParamType(
+            "disease",
+            _parse_disease,
+            {"doid": "disease", "mesh": "disease"},
+            "a Disease Ontology id (DOID:9255) or MeSH id (D009369) → ?disease",
+        ),
+        ParamType(
+            "paper",
+            _parse_paper,
+            {"pmc": "paper", "doi": "doi"},
+            "a PMC id (PMC3376449) → ?paper, or a DOI (10.3389/…, doi:…, https://doi.org/…) → ?doi",
+        ),
         ParamType("flag", _parse_flag, {}, "true/false; switches lines of the query on"),
         ParamType("string", _parse_string, {"value": ""}, "any text, bound as a plain literal"),
         ParamType("iri", _parse_iri, {"value": ""}, "an absolute IRI"),
@@ -558,9 +580,24 @@ def inject_values(text: str, bindings: Mapping[str, Term]) -> str:
 
 # Results ---------------------------------------------------------------------------------------
 _XSD = vocab.XSD
-_INTEGER_TYPES = {_XSD + t for t in (
-    "integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger", "nonPositiveInteger",
-    "negativeInteger", "unsignedInt", "unsignedLong", "unsignedShort", "unsignedByte")}
+_INTEGER_TYPES = {
+    _XSD + t
+    for t in (
+        "integer",
+        "int",
+        "long",
+        "short",
+        "byte",
+        "nonNegativeInteger",
+        "positiveInteger",
+        "nonPositiveInteger",
+        "negativeInteger",
+        "unsignedInt",
+        "unsignedLong",
+        "unsignedShort",
+        "unsignedByte",
+    )
+}
 _FLOAT_TYPES = {_XSD + "decimal", _XSD + "double", _XSD + "float"}
 
 
@@ -789,11 +826,18 @@ class RemoteSource(Source):
         headers = {"Accept": _ACCEPT}
         url_length = len(self.endpoint) + 1 + len(urlencode({"query": text, **params}))
         if self.method == "get" or (self.method == "auto" and url_length <= self.get_url_limit):
-            return self.client.build_request("GET", self.endpoint, params={"query": text, **params},
-                                             headers=headers, timeout=self.timeout)
+            return self.client.build_request(
+                "GET", self.endpoint, params={"query": text, **params}, headers=headers, timeout=self.timeout
+            )
         headers["Content-Type"] = "application/sparql-query; charset=utf-8"
-        return self.client.build_request("POST", self.endpoint, params=params, content=text.encode("utf-8"),
-                                         headers=headers, timeout=self.timeout)
+        return self.client.build_request(
+            "POST",
+            self.endpoint,
+            params=params,
+            content=text.encode("utf-8"),
+            headers=headers,
+            timeout=self.timeout,
+        )
 
     def execute(self, query: str, bindings: Mapping[str, Term] | None = None) -> Result:
         text = inject_values(query, bindings or {})
@@ -886,8 +930,10 @@ def open_source(
     choices = (("--store", store), ("--data", data), ("--endpoint", endpoint))
     given = [name for name, value in choices if value]
     if len(given) != 1:
-        raise QueryError("give exactly one of --store DIR, --data PATH or --endpoint URL"
-                         + (f" (got {', '.join(given)})" if given else ""))
+        raise QueryError(
+            "give exactly one of --store DIR, --data PATH or --endpoint URL"
+            + (f" (got {', '.join(given)})" if given else "")
+        )
     if graph is not None:
         try:
             ox.NamedNode(graph)
@@ -1034,8 +1080,10 @@ def _srx_term(term: Term) -> str:
         if term.datatype.value != _XSD + "string":
             return f"<literal datatype={quoteattr(term.datatype.value)}>{xml_escape(term.value)}</literal>"
         return f"<literal>{xml_escape(term.value)}</literal>"
-    return (f"<triple><subject>{_srx_term(term.subject)}</subject><predicate>{_srx_term(term.predicate)}"
-            f"</predicate><object>{_srx_term(term.object)}</object></triple>")
+    return (
+        f"<triple><subject>{_srx_term(term.subject)}</subject><predicate>{_srx_term(term.predicate)}"
+        f"</predicate><object>{_srx_term(term.object)}</object></triple>"
+    )
 
 
 _SRX_HEAD = '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n'
@@ -1168,8 +1216,13 @@ def list_queries(out: IO[str], fmt: str = "table") -> None:
                 "title": q.title,
                 "description": q.description.strip(),
                 "parameters": [
-                    {"name": p.name, "type": p.type.name, "required": p.required, "example": p.example,
-                     "description": p.description.strip()}
+                    {
+                        "name": p.name,
+                        "type": p.type.name,
+                        "required": p.required,
+                        "example": p.example,
+                        "description": p.description.strip(),
+                    }
                     for p in q.parameters
                 ],
                 "example": q.example.get("command"),
@@ -1180,8 +1233,9 @@ def list_queries(out: IO[str], fmt: str = "table") -> None:
         return
     width = max(len(name) for name in queries)
     for q in queries.values():
-        params = " ".join(f"{p.name}=<{p.type.name}>" if p.required else f"[{p.name}=<{p.type.name}>]"
-                          for p in q.parameters)
+        params = " ".join(
+            f"{p.name}=<{p.type.name}>" if p.required else f"[{p.name}=<{p.type.name}>]" for p in q.parameters
+        )
         out.write(f"{q.name.ljust(width)}  {q.title}\n")
         if params:
             out.write(f"{' ' * width}    {params}\n")
@@ -1220,24 +1274,48 @@ def _choose_query(query_ref: str | None, expression: str | None) -> NamedQuery:
 @click.option("-e", "--expression", default=None, help="Run this SPARQL text instead of a named query.")
 @click.option("--list", "show_list", is_flag=True, help="List the named queries and exit.")
 @click.option("--describe", is_flag=True, help="Show the query's documentation and text, and exit.")
-@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
-              help="A query parameter (repeatable).")
+@click.option(
+    "-p", "--param", "params", multiple=True, metavar="NAME=VALUE", help="A query parameter (repeatable)."
+)
 @click.option("--strict", is_flag=True, help="figures-for-gene: symbol matches only (--param strict=true).")
-@click.option("--store", "store_dir", type=click.Path(path_type=Path), default=None,
-              help="Query this persistent store (made by `pfocr-ld load`).")
-@click.option("--data", "data", type=click.Path(exists=True, path_type=Path), multiple=True,
-              help="Load these dumps or build folders into a temporary in-memory store (repeatable).")
+@click.option(
+    "--store",
+    "store_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Query this persistent store (made by `pfocr-ld load`).",
+)
+@click.option(
+    "--data",
+    "data",
+    type=click.Path(exists=True, path_type=Path),
+    multiple=True,
+    help="Load these dumps or build folders into a temporary in-memory store (repeatable).",
+)
 @click.option("--endpoint", default=None, help="Query this SPARQL 1.1 Protocol endpoint URL.")
 @click.option("--graph", default=None, help="Use this named graph as the default graph.")
-@click.option("--timeout", type=float, default=60.0, show_default=True,
-              help="Seconds to wait for an endpoint.")
-@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default=None,
-              help="Output format (default: table on a terminal, tsv otherwise; nt for CONSTRUCT).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write here instead of standard output.")
+@click.option(
+    "--timeout", type=float, default=60.0, show_default=True, help="Seconds to wait for an endpoint."
+)
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="Output format (default: table on a terminal, tsv otherwise; nt for CONSTRUCT).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write here instead of standard output.",
+)
 @click.option("--limit", type=click.IntRange(min=0), default=None, help="Stop after this many rows.")
-@click.option("--show-query", is_flag=True,
-              help="Print the query as sent (with its bindings) to standard error.")
+@click.option(
+    "--show-query", is_flag=True, help="Print the query as sent (with its bindings) to standard error."
+)
 def query_command(
     query_ref: str | None,
     expression: str | None,
@@ -1283,8 +1361,9 @@ def query_command(
     bound = bind(query, values)
     sink = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
     try:
-        with open_source(store=store_dir, data=list(data) or None, endpoint=endpoint, graph=graph,
-                         timeout=timeout) as source:
+        with open_source(
+            store=store_dir, data=list(data) or None, endpoint=endpoint, graph=graph, timeout=timeout
+        ) as source:
             if show_query:
                 click.echo(source.prepared_text(bound.text, bound.bindings), err=True)
             started = time.perf_counter()

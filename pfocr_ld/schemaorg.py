@@ -2,9 +2,11 @@
 
 The PFOCR site embeds a thin block today (``name: CreativeWork``, ``license: "CC0"``, no identifier
 or url). This module derives the replacement from the figure's own triples, keeping only schema.org
-terms and nesting the nodes a search engine reads together (image, paper and periodical, creator,
-mentioned genes and chemicals). It uses schema.org's own context, whose terms expand to
-``http://schema.org/`` exactly like our Turtle, so the block states a subset of the published triples.
+terms and nesting the nodes a search engine reads together (image, paper and periodical, creator).
+Three statements are derived for search engines rather than copied: ``mentions`` (the genes and
+chemicals that are ``dcterms:isPartOf`` the figure), ``about`` (its disease tags) and ``keywords``
+(plus the mentioned genes' symbols). It uses schema.org's own context, whose terms expand to
+``http://schema.org/`` exactly like our Turtle.
 """
 
 from __future__ import annotations
@@ -22,11 +24,27 @@ _NESTED = {"creator", "image", "citation", "isPartOf", "publisher", "mentions"}
 _SCHEMA_LENGTH = len(vocab.SCHEMA)
 
 
-def _index(triples: list[rdf.Triple]) -> dict[str, dict[str, list[str]]]:
+_IS_PART_OF = vocab.T.dcterms["isPartOf"]
+_DISEASE_TAGS = {vocab.T.dcterms["subject"], vocab.T.wp["diseaseOntologyTag"]}
+_MENTIONABLE = {"<" + vocab.T.schema["Gene"] + ">", "<" + vocab.T.schema["ChemicalSubstance"] + ">"}
+
+
+def _index(triples: list[rdf.Triple], figure_iri: str) -> dict[str, dict[str, list[str]]]:
     nodes: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    figure_ref = f"<{figure_iri}>"
+    parts: list[str] = []
     for subject, predicate, obj in triples:
         if predicate == _TYPE or predicate.startswith(vocab.SCHEMA):
             nodes[subject][predicate].append(obj)
+        elif predicate == _IS_PART_OF and obj == figure_ref:
+            parts.append(subject)
+        elif predicate in _DISEASE_TAGS and subject == figure_iri:
+            nodes[figure_iri][vocab.T.schema["about"]].append(obj)
+    figure = nodes[figure_iri]
+    for part in parts:
+        if _MENTIONABLE & set(nodes[part].get(_TYPE, ())):
+            figure[vocab.T.schema["mentions"]].append(f"<{part}>")
+            figure[vocab.T.schema["keywords"]].extend(nodes[part].get(vocab.T.schema["name"], ()))
     return nodes
 
 
@@ -71,7 +89,7 @@ def _node(iri: str, nodes: dict[str, dict[str, list[str]]], depth: int) -> dict[
 
 def embed_block(triples: list[rdf.Triple], figure_iri: str) -> dict[str, Any]:
     """The schema.org-only JSON-LD for the figure page's ``<script type="application/ld+json">``."""
-    nodes = _index(triples)
+    nodes = _index(triples, figure_iri)
     block: dict[str, Any] = {"@context": "https://schema.org/"}
     block.update(_node(figure_iri, nodes, 0))
     return block

@@ -727,10 +727,10 @@ _DATASET_TYPES = (vocab.T.void["Dataset"], vocab.T.dcat["Dataset"], vocab.T.dcat
 def figure_description(store: ox.Store, figure_iri: str) -> list[rdf.Triple] | None:
     """The triples of the figure's block in the dump, read back from ``store``; ``None`` if no such figure.
 
-    That is: the figure and its mention nodes (``{figure}#…``) in full, and the nodes they link to
-    (genes, chemicals, the paper, its periodical and publisher, the image, DOID terms) up to three
-    hops out, except the ``dcterms:isPartOf`` links of shared nodes to *other* figures, which belong
-    to those figures' blocks. Only the graph holding the figure is read.
+    That is: the figure, its mention nodes (``{figure}#…``) and every node that is ``dcterms:isPartOf``
+    it in full, and the nodes they link to (genes, chemicals, the paper, its periodical and publisher,
+    the image, DOID terms) up to three hops out, except the ``dcterms:isPartOf`` links of shared nodes
+    to *other* figures, which belong to those figures' blocks. Only the graph holding the figure is read.
     """
     figure = ox.NamedNode(figure_iri)
     graph = next((q.graph_name for q in store.quads_for_pattern(figure, _TYPE, _FIGURE_CLASS, None)), None)
@@ -740,6 +740,11 @@ def figure_description(store: ox.Store, figure_iri: str) -> list[rdf.Triple] | N
     seen = {figure_iri}
     fragment = figure_iri + "#"
     frontier: list[tuple[ox.NamedNode, int]] = [(figure, 0)]
+    # Mentions, genes, chemicals and the paper point at the figure, not the other way round.
+    for quad in store.quads_for_pattern(None, ox.NamedNode(_IS_PART_OF), figure, graph):
+        if isinstance(quad.subject, ox.NamedNode) and quad.subject.value not in seen:
+            seen.add(quad.subject.value)
+            frontier.append((quad.subject, 1))
     while frontier:
         node, depth = frontier.pop()
         own = node.value == figure_iri or node.value.startswith(fragment)

@@ -252,8 +252,13 @@ def load_dumps(
                     pending = []
             else:
                 with dump.open() as handle:
-                    store.bulk_load(handle, dump.format, base_iri=dump.path.resolve().as_uri(),
-                                    to_graph=target, lenient=lenient)
+                    store.bulk_load(
+                        handle,
+                        dump.format,
+                        base_iri=dump.path.resolve().as_uri(),
+                        to_graph=target,
+                        lenient=lenient,
+                    )
         except (SyntaxError, ValueError) as error:
             raise StoreError(f"{dump.path}: not valid {_format_name(dump)}: {error}") from error
         except OSError as error:
@@ -317,8 +322,10 @@ class PublishReport:
     def summary(self) -> str:
         target = f"<{self.graph}>" if self.graph else "the default graph"
         size = f"{self.bytes_sent / 1e6:.1f} MB" if self.bytes_sent >= 100_000 else f"{self.bytes_sent} bytes"
-        line = f"replaced {target} at {self.store_endpoint} ({size} of N-Triples, HTTP {self.status}) " \
-               f"in {self.seconds:.1f}s"
+        line = (
+            f"replaced {target} at {self.store_endpoint} ({size} of N-Triples, HTTP {self.status}) "
+            f"in {self.seconds:.1f}s"
+        )
         if self.triples_in_graph is not None:
             line += f"; it now holds {self.triples_in_graph} triples"
         return line
@@ -484,11 +491,17 @@ def _excerpt(text: str, limit: int = 500) -> str:
 # Commands --------------------------------------------------------------------------------------
 @click.command("load")
 @click.argument("dumps", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--store", "store_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder of the persistent store (created when missing).")
+@click.option(
+    "--store",
+    "store_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of the persistent store (created when missing).",
+)
 @click.option("--graph", default=None, help="Load into this named graph instead of the default graph.")
-@click.option("--lenient", is_flag=True,
-              help="Skip IRI validation while parsing (faster, for trusted dumps).")
+@click.option(
+    "--lenient", is_flag=True, help="Skip IRI validation while parsing (faster, for trusted dumps)."
+)
 def load_command(dumps: tuple[Path, ...], store_dir: Path, graph: str | None, lenient: bool) -> None:
     """Bulk-load RDF dumps into a persistent Oxigraph store.
 
@@ -507,15 +520,23 @@ def load_command(dumps: tuple[Path, ...], store_dir: Path, graph: str | None, le
 
 @click.command("publish")
 @click.argument("dumps", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--endpoint", default=None, help="SPARQL query endpoint (…/query or …/sparql); used to derive "
-              "the Graph Store endpoint and to count the graph afterwards.")
-@click.option("--store-endpoint", default=None,
-              help="Graph Store HTTP Protocol endpoint (default: --endpoint with /query or /sparql "
-              "replaced by /store, Oxigraph's layout).")
+@click.option(
+    "--endpoint",
+    default=None,
+    help="SPARQL query endpoint (…/query or …/sparql); used to derive "
+    "the Graph Store endpoint and to count the graph afterwards.",
+)
+@click.option(
+    "--store-endpoint",
+    default=None,
+    help="Graph Store HTTP Protocol endpoint (default: --endpoint with /query or /sparql "
+    "replaced by /store, Oxigraph's layout).",
+)
 @click.option("--graph", default=None, help="IRI of the named graph to replace.")
 @click.option("--default-graph", is_flag=True, help="Replace the default graph instead of a named graph.")
-@click.option("--timeout", type=float, default=300.0, show_default=True,
-              help="Seconds to wait for the server.")
+@click.option(
+    "--timeout", type=float, default=300.0, show_default=True, help="Seconds to wait for the server."
+)
 def publish_command(
     dumps: tuple[Path, ...],
     endpoint: str | None,
@@ -534,4 +555,3 @@ def publish_command(
         raise click.UsageError("give exactly one of --graph IRI or --default-graph")
     report = publish(dumps, endpoint=endpoint, store_endpoint=store_endpoint, graph=graph, timeout=timeout)
     click.echo(report.summary(), err=True)
-

@@ -217,12 +217,10 @@ class T:
         "SynonymMatch",
         "FamilyExpansion",
         # properties
-        "hasMention",
         "ocrWord",
         "matchedText",
         "matchSource",
         "matchType",
-        "ncbiSymbol",
         "meshHeading",
         "pathwayScore",
         "figureType",

@@ -22,6 +22,11 @@ PFOCR = rdflib.Namespace("https://pfocr.wikipathways.org/vocab#")
 OBO = rdflib.Namespace("http://purl.obolibrary.org/obo/")
 FIGURE_BASE = "https://pfocr.wikipathways.org/figures/"
 MISSING = {"", "NA", "NaN", ".na.character"}
+MATCH_TYPES = {
+    "ncbigene_symbol": PFOCR.SymbolMatch,
+    "ncbigene_synonym": PFOCR.SynonymMatch,
+    "famplex_relations": PFOCR.FamilyExpansion,
+}
 
 
 def _tsv_rows(path: Path) -> list[dict[str, str]]:
@@ -88,7 +93,11 @@ def test_every_gene_of_the_tables_is_published(graph: rdflib.Graph, sample_dir: 
                 for m in graph.subjects(WP.isAbout, gene)
                 if str(m).startswith(str(figure) + "#")
                 and (m, PFOCR.ocrWord, Literal(row["word"].strip())) in graph
-                and (m, PFOCR.matchSource, Literal(row["source"])) in graph
+                and (m, PFOCR.matchType, MATCH_TYPES[row["source"]]) in graph
+                and (
+                    (m, PFOCR.matchedText, Literal(row["match"])) in graph
+                    or row["match"] == row["word"].strip()
+                )
             }
             assert mentions, f"no mention of {gene} for word {row['word']!r} in {figid}"
             checked += 1

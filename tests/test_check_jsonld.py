@@ -291,7 +291,7 @@ def test_vocabulary_knows_schema_pfocr_and_wp() -> None:
     vocabulary = load_vocabulary()
     assert "http://schema.org/Dataset" in vocabulary.classes
     assert "http://schema.org/name" in vocabulary.properties
-    assert check_jsonld.vocab.T.pfocr["hasMention"] in vocabulary.properties
+    assert check_jsonld.vocab.T.pfocr["ocrWord"] in vocabulary.properties
     assert check_jsonld.vocab.T.wp["Pathway"] in vocabulary.classes
     assert "http://schema.org/CreativeWork" in vocabulary.ancestors("http://schema.org/ScholarlyArticle")
 

@@ -75,7 +75,7 @@ def test_unbundled_remote_context_is_never_fetched() -> None:
     ) or "loading remote context failed" in repr(failure.value)
 
 
-def test_web_page_blocks_state_only_published_triples(sample_build: tuple[Path, BuildReport]) -> None:
+def test_web_page_blocks_copy_published_triples(sample_build: tuple[Path, BuildReport]) -> None:
     out, _ = sample_build
     turtle = {str(t) for t in ox.parse(path=str(out / "pfocr.ttl"), format=ox.RdfFormat.TURTLE)}
     blocks = sorted((out / "schemaorg").glob("*.jsonld"))
@@ -86,7 +86,14 @@ def test_web_page_blocks_state_only_published_triples(sample_build: tuple[Path, 
         assert block["license"] == "http://creativecommons.org/publicdomain/zero/1.0/"
         assert block["name"] != "CreativeWork" and block["identifier"] == path.stem
         triples = strict_to_rdf(block, base="urn:x-relative-iri-bug:/")
-        assert triples <= turtle, sorted(triples - turtle)[:3]
+        # mentions, about and the genes' symbols as keywords are derived for search engines
+        derived = (
+            "<http://schema.org/mentions>",
+            "<http://schema.org/about>",
+            "<http://schema.org/keywords>",
+        )
+        copied = {t for t in triples if not any(f"> {p} " in t for p in derived)}
+        assert copied <= turtle, sorted(copied - turtle)[:3]
         assert all("http://schema.org/" in t for t in triples if "22-rdf-syntax-ns#type" not in t)
 
 

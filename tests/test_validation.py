@@ -547,18 +547,6 @@ MUTATIONS: list[Mutation] = [
         severity="Warning",
     ),
     Mutation(
-        "figure-mentions-not-a-data-node",
-        "her2",
-        [add(FIG, "schema:mentions", PAPER)],
-        {k(FIG, "schema:mentions", "Class")},
-    ),
-    Mutation(
-        "figure-has-mention-not-described",
-        "her2",
-        [add(FIG, "pfocr:hasMention", NEW)],
-        {k(FIG, "pfocr:hasMention", "Class")},
-    ),
-    Mutation(
         "figure-not-a-pathway", "her2", [drop(FIG, "rdf:type", N("wp:Pathway"))], {k(FIG, None, "Class")}
     ),
     Mutation(
@@ -597,12 +585,6 @@ MUTATIONS: list[Mutation] = [
         "her2",
         [put(IMG, "schema:encodingFormat", S("JPEG"))],
         {k(IMG, "schema:encodingFormat", "Pattern")},
-    ),
-    Mutation(
-        "image-caption-duplicated",
-        "her2",
-        [add(IMG, "schema:caption", S("another caption"))],
-        {k(IMG, "schema:caption", "MaxCount")},
     ),
     # Paper -----------------------------------------------------------------------------------------
     Mutation(
@@ -938,7 +920,7 @@ MUTATIONS: list[Mutation] = [
         "chemical-not-a-data-node",
         "extended",
         [drop(MESHCHEM, "rdf:type", N("wp:DataNode"))],
-        {k(MESHCHEM, None, "Class"), k(XFIG, "schema:mentions", "Class")},
+        {k(MESHCHEM, None, "Class")},
     ),
     Mutation(
         "chemical-source-unknown",
@@ -992,10 +974,10 @@ MUTATIONS: list[Mutation] = [
         {k(GM, "dcterms:isPartOf", "Class")},
     ),
     Mutation(
-        "mention-untyped-as-mention",
+        "gene-mention-iri-not-a-fragment",
         "her2",
-        [drop(GM, "rdf:type", N("pfocr:Mention"))],
-        {k(GM, None, "Class"), k(FIG, "pfocr:hasMention", "Class")},
+        [rename(GM, N("https://example.org/mention-of-erbb2"))],
+        {k(N("https://example.org/mention-of-erbb2"), None, "Pattern")},
     ),
     Mutation(
         "gene-mention-about-wrong-class",
@@ -1015,12 +997,6 @@ MUTATIONS: list[Mutation] = [
         [drop(GM, "wp:isAbout"), drop(GM, "schema:about")],
         {k(GM, "wp:isAbout", "MinCount")},
         severity="Info",
-    ),
-    Mutation(
-        "gene-mention-schema-about-differs",
-        "her2",
-        [put(GM, "schema:about", OTHER_GENE)],
-        {k(GM, "schema:about", "Equals")},
     ),
     Mutation(
         "gene-mention-match-type-unknown",
@@ -1050,26 +1026,14 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "gene-mention-matched-text-duplicated",
         "her2",
-        [add(GM, "pfocr:matchedText", S("HER-2"))],
+        [add(GM, "pfocr:matchedText", S("HER-2")), add(GM, "pfocr:matchedText", S("HER 2"))],
         {k(GM, "pfocr:matchedText", "MaxCount")},
-    ),
-    Mutation(
-        "gene-mention-symbol-duplicated",
-        "her2",
-        [add(GM, "pfocr:ncbiSymbol", S("HER2"))],
-        {k(GM, "pfocr:ncbiSymbol", "MaxCount")},
     ),
     Mutation(
         "chemical-mention-about-a-gene",
         "extended",
         [put(CM, "wp:isAbout schema:about", XGENE)],
         {k(CM, "wp:isAbout", "Class")},
-    ),
-    Mutation(
-        "chemical-mention-schema-about-differs",
-        "extended",
-        [put(CM, "schema:about", MESHCHEM)],
-        {k(CM, "schema:about", "Equals")},
     ),
     Mutation(
         "chemical-mention-heading-duplicated",
@@ -1080,14 +1044,14 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "disease-mention-about-not-a-disease-term",
         "extended",
-        [add(DM, "schema:about", N("ncbigene:7157"))],
-        {k(DM, "schema:about", "Or"), k(DM, "schema:about", "MaxCount")},
+        [add(DM, "wp:isAbout", N("ncbigene:7157"))],
+        {k(DM, "wp:isAbout", "Or"), k(DM, "wp:isAbout", "MaxCount")},
     ),
     Mutation(
         "disease-mention-unlinked",
         "extended",
-        [drop(DM, "schema:about")],
-        {k(DM, "schema:about", "MinCount")},
+        [drop(DM, "wp:isAbout")],
+        {k(DM, "wp:isAbout", "MinCount")},
         severity="Info",
     ),
     # Dataset description ---------------------------------------------------------------------------

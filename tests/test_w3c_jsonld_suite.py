@@ -9,7 +9,7 @@ Positive toRdf tests also compare the checker's N-Quads with the expected ones, 
 The suite is the copy in ``tests/data/jsonld-api-tests`` (W3C test-suite licence, ``LICENSE.md``
 there). Remote documents are the suite's own files, served by the offline loader from IRIs under
 ``https://w3c.github.io/json-ld-api/tests/``: nothing is fetched. Tests for JSON-LD 1.0
-processors only are skipped; tests PyLD cannot pass are in :data:`PENDING`, and a pending test
+processors only are not run; tests PyLD cannot pass are in :data:`PENDING`, and a pending test
 that starts passing fails, so the list cannot go stale. The run ends with a one-line count of
 passed, pending and failed tests.
 """
@@ -189,7 +189,8 @@ def _summary(request: pytest.FixtureRequest) -> None:
             terminalreporter.write_line(
                 "W3C JSON-LD 1.1 suite (expand, toRdf, html): "
                 f"{_OUTCOMES['passed']} passed, {_OUTCOMES['pending']} pending, "
-                f"{_OUTCOMES['failed']} failed, {_OUTCOMES['skipped']} skipped (JSON-LD 1.0 only)"
+                f"{_OUTCOMES['failed']} failed; "
+                f"{_OUTCOMES['skipped']} tests for JSON-LD 1.0 processors only not run"
             )
 
     manager = request.config.pluginmanager
@@ -197,14 +198,15 @@ def _summary(request: pytest.FixtureRequest) -> None:
         manager.register(Summary(), "pfocr-ld-w3c-summary")
 
 
-CASES = _cases()
+ALL_CASES = _cases()
+# Tests marked specVersion json-ld-1.0 are for 1.0 processors only: a 1.1 processor is not run on
+# them (the suite's own rule), so they are not test cases here; the summary line counts them.
+CASES = [case for case in ALL_CASES if case.options.get("specVersion") != "json-ld-1.0"]
+_OUTCOMES["skipped"] = len(ALL_CASES) - len(CASES)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.key for case in CASES])
 def test_w3c_case(case: Case) -> None:
-    if case.options.get("specVersion") == "json-ld-1.0":
-        _OUTCOMES["skipped"] += 1
-        pytest.skip("a test for JSON-LD 1.0 processors only")
     if case.key in PENDING:
         try:
             _check(case)

@@ -151,6 +151,11 @@ class Index:
     def has_type(self, subject: str, type_iri: str) -> bool:
         return f"<{type_iri}>" in self.objects(subject, T.rdf["type"])
 
+    def parts_of(self, whole: str) -> list[str]:
+        """Subjects that are ``dcterms:isPartOf`` ``whole`` (mentions, genes, chemicals, the paper)."""
+        ref = f"<{whole}>"
+        return sorted(s for s, p in self.nodes.items() if ref in p.get(T.dcterms["isPartOf"], ()))
+
 
 def _last_segment(iri: str, separator: str = "/") -> str:
     return iri.rsplit(separator, 1)[-1]
@@ -253,7 +258,7 @@ def figure_view(triples: Iterable[rdf.Triple], figure_iri: str) -> FigureView:
             "publisher": index.literal(publisher, T.schema["name"]) if publisher else None,
             "keywords": index.literals(paper, T.schema["keywords"]),
         }
-    for mention in index.iris(fig, T.pfocr["hasMention"]):
+    for mention in index.parts_of(fig):
         if index.has_type(mention, T.pfocr["GeneMention"]):
             gene = index.iri(mention, T.wp["isAbout"]) or ""
             taxon = index.iri(gene, T.obo["RO_0002162"]) or ""
@@ -262,18 +267,18 @@ def figure_view(triples: Iterable[rdf.Triple], figure_iri: str) -> FigureView:
                 {
                     "gene": gene,
                     "id": index.literal(gene, T.dcterms["identifier"]) or _last_segment(gene),
-                    "symbol": index.literal(gene, T.rdfs["label"])
-                    or index.literal(mention, T.pfocr["ncbiSymbol"])
-                    or "",
+                    "symbol": index.literal(gene, T.rdfs["label"]) or "",
                     "taxon": taxon.removeprefix(vocab.NCBITAXON) if taxon.startswith(vocab.NCBITAXON) else "",
                     "word": index.literal(mention, T.pfocr["ocrWord"]) or "",
-                    "matched": index.literal(mention, T.pfocr["matchedText"]) or "",
+                    "matched": index.literal(mention, T.pfocr["matchedText"])
+                    or index.literal(mention, T.pfocr["ocrWord"])
+                    or "",
                     "how": MATCH_LABELS.get(match_type, index.literal(mention, T.pfocr["matchSource"]) or ""),
                     "page": index.iri(gene, T.schema["url"]) or "",
                 }
             )
         elif index.has_type(mention, T.pfocr["ChemicalMention"]):
-            node = index.iri(mention, T.wp["isAbout"]) or index.iri(mention, T.schema["about"]) or ""
+            node = index.iri(mention, T.wp["isAbout"]) or ""
             mesh = [
                 _last_segment(m)
                 for m in index.iris(node, T.skos["exactMatch"])
@@ -296,7 +301,7 @@ def figure_view(triples: Iterable[rdf.Triple], figure_iri: str) -> FigureView:
                 }
             )
         elif index.has_type(mention, T.pfocr["DiseaseMention"]):
-            about = index.iris(mention, T.schema["about"])
+            about = index.iris(mention, T.wp["isAbout"])
             mesh = next((_last_segment(a) for a in about if a.startswith(vocab.MESH_RDF)), "")
             doid = next((a for a in about if a.startswith(vocab.DOID)), "")
             view.diseases.append(
