@@ -22,21 +22,19 @@ from pfocr_ld.contexts import pfocr_context
 _RDF_TYPE = vocab.T.rdf["type"]
 # A local part that cannot be mistaken for anything but prefix concatenation by a JSON-LD processor.
 _SAFE_LOCAL = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-:]*$")
-_PREFIXES_LONGEST_FIRST = sorted(vocab.PREFIXES.items(), key=lambda item: -len(item[1]))
 _COERCED_TO_ID: frozenset[str] = frozenset(
     key for key, value in pfocr_context().items() if isinstance(value, dict) and value.get("@type") == "@id"
 )
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=65536)
 def compact_iri(iri: str) -> str:
     """``prefix:local`` for an IRI under one of our prefixes, else the IRI itself."""
-    for prefix, namespace in _PREFIXES_LONGEST_FIRST:
-        if iri.startswith(namespace):
-            local = iri[len(namespace) :]
-            if _SAFE_LOCAL.match(local) and not local.endswith("."):
-                return f"{prefix}:{local}"
-            break
+    found = vocab.NAMESPACE_PATTERN.match(iri)
+    if found is not None:
+        local = iri[found.end() :]
+        if _SAFE_LOCAL.match(local) and not local.endswith("."):
+            return f"{found.lastgroup}:{local}"
     return iri
 
 

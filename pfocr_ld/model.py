@@ -28,6 +28,7 @@ _MESH = re.compile(r"^(?:mesh:)?([CD][0-9]{6,9})$", re.IGNORECASE)
 _CHEBI = re.compile(r"^(?:chebi:)?(?:CHEBI:)?([0-9]{1,9})$", re.IGNORECASE)
 _DOID = re.compile(r"^(?:doid:|DOID:|DOID_)?([0-9]{1,9})$", re.IGNORECASE)
 _WHITESPACE = re.compile(r"\s+")
+_FOLDABLE = re.compile(r"\s\s|[^\S ]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # A figid becomes a file name (jsonld/<figid>.jsonld) and an IRI segment.
 _FIGID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~+\-]{0,199}$")
@@ -129,6 +130,9 @@ def text(value: Any) -> str | None:
     Booleans cannot occur for strings written by PFOCR (the loader keeps ``yes``/``no`` as text),
     but a ``true`` in hand-made input is turned back into its YAML spelling rather than ``True``.
     """
+    if type(value) is str:  # the common case (every table cell), without the general checks
+        stripped = value.strip()
+        return None if stripped in MISSING_MARKERS else stripped
     if is_missing(value):
         return None
     if isinstance(value, bool):
@@ -144,7 +148,10 @@ def text(value: Any) -> str | None:
 def one_line(value: Any) -> str | None:
     """Text with whitespace runs (newlines of folded YAML, double spaces) collapsed."""
     result = text(value)
-    return _WHITESPACE.sub(" ", result) if result else None
+    if not result:
+        return None
+    # most values hold single spaces only; the regex runs only when there is something to fold
+    return _WHITESPACE.sub(" ", result) if _FOLDABLE.search(result) else result
 
 
 def _check_unicode(field_name: str, value: str) -> None:

@@ -101,18 +101,17 @@ def to_oxigraph(triple: Triple) -> ox.Triple:
 
 # Turtle --------------------------------------------------------------------------------------------
 _PN_LOCAL = re.compile(r"^[A-Za-z0-9_:]([A-Za-z0-9_.:\-]*[A-Za-z0-9_:\-])?$")
-_PREFIXES_LONGEST_FIRST = sorted(vocab.PREFIXES.items(), key=lambda item: -len(item[1]))
+_NAMESPACE = vocab.NAMESPACE_PATTERN
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=65536)
 def turtle_iri(value: str) -> str:
     """``prefix:local`` when the local part is a valid Turtle PN_LOCAL, else ``<iri>``."""
-    for prefix, namespace in _PREFIXES_LONGEST_FIRST:
-        if value.startswith(namespace):
-            local = value[len(namespace) :]
-            if local and _PN_LOCAL.match(local):
-                return f"{prefix}:{local}"
-            break
+    found = _NAMESPACE.match(value)
+    if found is not None:
+        local = value[found.end() :]
+        if local and _PN_LOCAL.match(local):
+            return f"{found.lastgroup}:{local}"
     return f"<{value}>"
 
 
