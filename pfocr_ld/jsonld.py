@@ -82,7 +82,7 @@ def _properties(predicates: dict[str, list[str]]) -> dict[str, Any]:
     return node
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=20_000)
 def _shared_properties(description: tuple[rdf.Triple, ...]) -> tuple[tuple[str, dict[str, Any]], ...]:
     # A gene or paper is described identically in thousands of figures: compact it once per worker.
     return tuple((subject, _properties(predicates)) for subject, predicates in _group(description).items())

@@ -66,7 +66,7 @@ def mention_key(*parts: str | None) -> str:
 
 
 # Shared node descriptions depend only on their arguments: memoised, they are built once per worker.
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=40_000)
 def gene_description(gene_id: int, symbol: str | None, taxon_id: int | None) -> tuple[Triple, ...]:
     node = vocab.gene_iri(gene_id)
     ident = plain(str(gene_id))

@@ -53,7 +53,7 @@ class SharedDescription:
     lines: int
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=20_000)
 def serialize_description(node: str, triples: tuple[rdf.Triple, ...]) -> SharedDescription:
     ordered = sorted(triples)
     nt = rdf.ntriples(ordered)
