@@ -215,6 +215,15 @@ def _batches(sources: Sequence[RecordSource], size: int) -> list[list[RecordSour
     return [list(sources[i : i + size]) for i in range(0, len(sources), size)]
 
 
+def _problem_order(problem: dict[str, Any]) -> tuple[str, ...]:
+    return (
+        str(problem.get("figid") or ""),
+        str(problem.get("file", "")),
+        str(problem.get("field", "")),
+        str(problem.get("reason", "")),
+    )
+
+
 def _problem_dicts(problems: Sequence[Problem]) -> list[dict[str, Any]]:
     return [p.as_dict() for p in problems]
 
@@ -306,6 +315,9 @@ def build(options: BuildOptions) -> BuildReport:
         "report": "report.json",
     }
     report.elapsed = round(time.perf_counter() - started, 3)
+    # Problems arrive batch by batch; a stable order keeps report.json independent of batching.
+    for problems in (report.rejected, report.warnings):
+        problems.sort(key=_problem_order)
     report_bytes = orjson.dumps(report.as_dict(), option=orjson.OPT_INDENT_2) + b"\n"
     writer.finish(void_turtle, report_bytes)
     return report
