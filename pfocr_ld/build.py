@@ -58,6 +58,8 @@ class FigureResult:
 class BatchResult:
     figures: list[FigureResult] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    #: the batch's warnings as report.json rows, one JSON object a line, in report order
+    warning_lines: bytes = b""
     records_read: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -91,10 +93,14 @@ def process_batch(sources: Sequence[RecordSource]) -> BatchResult:
     state = _STATE
     assert state is not None, "worker not initialised"
     result = BatchResult()
+    problem_positions: list[int] = []
     clock = time.perf_counter
     timings = {"read": 0.0, "map": 0.0, "serialize": 0.0, "validate": 0.0}
     done: list[tuple[FigureResult, FigureGraph]] = []
-    for source in sources:
+    # Problems are ordered by the position of their source in the batch (batches come in source
+    # order), so report.json's order is the same whatever the batch size.
+    position: dict[str, int] = {}
+    for index, source in enumerate(sources):
         started = clock()
         records = list(read_source(source))
         timings["read"] += clock() - started
@@ -102,7 +108,11 @@ def process_batch(sources: Sequence[RecordSource]) -> BatchResult:
             result.records_read += 1
             started = clock()
             modelled = figure_from_source(record, state.organisms)
-            result.problems.extend(modelled.problems)
+            for problem in modelled.problems:
+                problem_positions.append(index)
+                result.problems.append(problem)
+            if modelled.figure is not None:
+                position[modelled.figure.figid] = index
             figure = modelled.figure
             if figure is None:
                 timings["map"] += clock() - started
@@ -132,7 +142,9 @@ def process_batch(sources: Sequence[RecordSource]) -> BatchResult:
                 for r, _ in done
             ]
         )
-        result.problems.extend(outcome.problems)
+        for problem in outcome.problems:
+            problem_positions.append(position.get(problem.figid or "", len(sources)))
+            result.problems.append(problem)
         for figure_result, _ in done:
             figure_result.serialized.block_ntriples = b""  # not needed by the main process
             figid = figure_result.serialized.figid
@@ -142,6 +154,14 @@ def process_batch(sources: Sequence[RecordSource]) -> BatchResult:
         timings["validate"] += clock() - started
     else:
         result.figures = [figure_result for figure_result, _ in done]
+    ordered = sorted(
+        zip(problem_positions, result.problems, strict=True),
+        key=lambda pair: (pair[0], *_problem_order(pair[1].as_dict())),
+    )
+    result.problems = [p for _, p in ordered if p.severity == "error"]
+    result.warning_lines = b"".join(
+        orjson.dumps(p.as_dict()) + b"\n" for _, p in ordered if p.severity != "error"
+    )
     result.seconds = timings
     return result
 
@@ -154,7 +174,7 @@ class BuildReport:
     records_read: int = 0
     published: int = 0
     rejected: list[dict[str, Any]] = field(default_factory=list)
-    warnings: list[dict[str, Any]] = field(default_factory=list)
+    warning_count: int = 0  # the warnings themselves stream to report.json, never all in memory
     validation_warnings: int = 0
     validated: bool = True
     triples: int = 0
@@ -178,7 +198,7 @@ class BuildReport:
             "records_read": self.records_read,
             "published": self.published,
             "rejected_count": len(self.rejected),
-            "warning_count": len(self.warnings),
+            "warning_count": self.warning_count,
             "validation": {"enabled": self.validated, "warnings": self.validation_warnings, "note": note},
             "counts": {
                 "triples": self.triples,
@@ -187,9 +207,8 @@ class BuildReport:
                 "papers": self.papers,
                 "mentions": self.mentions,
             },
-            "rejected": self.rejected,
-            "warnings": self.warnings,
             "outputs": self.outputs,
+            "rejected": self.rejected,
         }
 
     def timings(self) -> dict[str, Any]:
@@ -237,10 +256,14 @@ def build(options: BuildOptions) -> BuildReport:
     discovery = discover(options.paths)
     setup_problems = list(discovery.problems)
     organisms = read_organism_pages(discovery.organism_dirs, setup_problems)
-    for problem in setup_problems:
-        (report.rejected if problem.severity == "error" else report.warnings).append(problem.as_dict())
-
     writer = OutputWriter(options.out, compress_turtle=options.compress)
+    warnings_file = open(writer.staging / "warnings.jsonl", "wb")  # noqa: SIM115 - closed below
+    for problem in sorted(setup_problems, key=lambda p: _problem_order(p.as_dict())):
+        if problem.severity == "error":
+            report.rejected.append(problem.as_dict())
+        else:
+            warnings_file.write(orjson.dumps(problem.as_dict()) + b"\n")
+            report.warning_count += 1
     statistics = DatasetStatistics()
     seen_figids: dict[str, str] = {}
     stage_seconds: dict[str, float] = {}
@@ -264,9 +287,9 @@ def build(options: BuildOptions) -> BuildReport:
                 report.records_read += batch_result.records_read
                 for name, seconds in batch_result.seconds.items():
                     stage_seconds[name] = stage_seconds.get(name, 0.0) + seconds
-                for problem in batch_result.problems:
-                    target = report.rejected if problem.severity == "error" else report.warnings
-                    target.append(problem.as_dict())
+                report.rejected.extend(problem.as_dict() for problem in batch_result.problems)
+                warnings_file.write(batch_result.warning_lines)
+                report.warning_count += batch_result.warning_lines.count(b"\n")
                 for figure in batch_result.figures:
                     figid = figure.serialized.figid
                     if figid in seen_figids:
@@ -291,8 +314,10 @@ def build(options: BuildOptions) -> BuildReport:
             pool.close()
             pool.join()
     except BaseException:
+        warnings_file.close()
         writer.abort()
         raise
+    warnings_file.close()
 
     report.published = writer.figures
     statistics.triples = writer.triples
@@ -315,12 +340,23 @@ def build(options: BuildOptions) -> BuildReport:
         "report": "report.json",
     }
     report.elapsed = round(time.perf_counter() - started, 3)
-    # Problems arrive batch by batch; a stable order keeps report.json independent of batching.
-    for problems in (report.rejected, report.warnings):
-        problems.sort(key=_problem_order)
-    report_bytes = orjson.dumps(report.as_dict(), option=orjson.OPT_INDENT_2) + b"\n"
-    writer.finish(void_turtle, report_bytes)
+    _write_report(report, writer.staging / "warnings.jsonl", writer.staging / "report.json")
+    writer.finish(void_turtle)
     return report
+
+
+def _write_report(report: BuildReport, warnings_path: Path, target: Path) -> None:
+    """report.json: the summary and rejections, then the warnings streamed from the staging file."""
+    head = orjson.dumps(report.as_dict(), option=orjson.OPT_INDENT_2)
+    assert head.endswith(b"\n}")
+    with open(target, "wb") as out, open(warnings_path, "rb") as warnings:
+        out.write(head[:-2] + b',\n  "warnings": [')
+        separator = b"\n    "
+        for line in warnings:
+            out.write(separator + line.rstrip(b"\n"))
+            separator = b",\n    "
+        out.write(b"\n  ]\n}\n")
+    warnings_path.unlink()
 
 
 class _progress:

@@ -70,7 +70,7 @@ def _properties(predicates: dict[str, list[str]]) -> dict[str, Any]:
     """The compacted keys and values of one node (everything but ``@id``)."""
     node: dict[str, Any] = {}
     for predicate, objects in predicates.items():
-        unique = sorted(set(objects))
+        unique = objects if len(objects) == 1 else sorted(set(objects))
         if predicate == _RDF_TYPE and all(o.startswith("<") for o in unique):
             types = sorted(compact_iri(o[1:-1]) for o in unique)
             node["@type"] = types[0] if len(types) == 1 else types
@@ -102,13 +102,14 @@ def figure_document(
 ) -> dict[str, Any]:
     """The same document as :func:`document` over own + shared triples, reusing compacted shared nodes."""
     nodes = _group(own)
+    own_properties = {subject: _properties(predicates) for subject, predicates in nodes.items()}
     shared = tuple(shared)
     compacted: dict[str, dict[str, Any]] = {}
     merged: set[str] = set()
     for description in shared:
         for subject, properties in _shared_properties(description):
             clash = subject in compacted or (
-                subject in nodes and properties.keys() & _properties(nodes[subject]).keys()
+                subject in own_properties and properties.keys() & own_properties[subject].keys()
             )
             if clash or subject in merged:
                 merged.add(subject)
@@ -126,8 +127,10 @@ def figure_document(
         node: dict[str, Any] = {"@id": compact_iri(subject)}
         if subject in compacted:
             node.update(compacted[subject])
-        if subject in nodes:
+        if subject in merged:
             node.update(_properties(nodes[subject]))
+        elif subject in own_properties:
+            node.update(own_properties[subject])
         graph.append(node)
     return {"@context": vocab.CONTEXT_IRI, "@graph": graph}
 

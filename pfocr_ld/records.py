@@ -107,11 +107,33 @@ def split_front_matter(text: str) -> str:
     return text[first.end() : closing.start()]
 
 
+#: Front-matter fields the mapping never reads (see docs/mapping.md). ``schema-jsonld`` repeats the
+#: caption and every keyword and is a third of a record's YAML: skipping it before parsing is cheap.
+UNREAD_FIELDS: tuple[str, ...] = ("schema-jsonld",)
+
+
+def drop_unread_fields(front_matter: str) -> str:
+    """The front matter without the top-level fields in :data:`UNREAD_FIELDS` (and their blocks)."""
+    for name in UNREAD_FIELDS:
+        start = front_matter.find(f"\n{name}:")
+        if start < 0:
+            continue
+        end = start + 1
+        while True:
+            end = front_matter.find("\n", end)
+            # the block ends at the next line that is not indented (a new top-level key) or at the end
+            if end < 0 or (end + 1 < len(front_matter) and front_matter[end + 1] not in " \t\n-"):
+                break
+            end += 1
+        front_matter = front_matter[:start] + (front_matter[end:] if end >= 0 else "\n")
+    return front_matter
+
+
 def parse_record_text(text: str, suffix: str) -> list[dict[str, Any]]:
     """Parse one record file's text into one or more record mappings."""
     try:
         if suffix == ".md":
-            data: Any = load_yaml(split_front_matter(text))
+            data: Any = load_yaml(drop_unread_fields(split_front_matter(text)))
         elif suffix == ".json":
             data = json.loads(text)
         else:

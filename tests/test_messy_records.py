@@ -215,3 +215,18 @@ def test_broken_yaml_names_the_line(tmp_path: Path) -> None:
     result = model_of(path)
     assert result.figure is None
     assert "line" in result.problems[0].reason and result.problems[0].field == "front matter"
+
+
+def test_unread_fields_are_skipped_without_changing_anything_else(sample_dir: Path) -> None:
+    from pfocr_ld.records import drop_unread_fields, split_front_matter
+
+    for page in sorted((sample_dir / "_figures").glob("*.md")):
+        front_matter = split_front_matter(page.read_text(encoding="utf-8"))
+        everything = load_yaml(front_matter)
+        assert "schema-jsonld" in everything
+        del everything["schema-jsonld"]
+        assert load_yaml(drop_unread_fields(front_matter)) == everything, page.name
+    # the block may sit anywhere and hold sequences at the key's own indentation
+    text = "a: 1\nschema-jsonld:\n  '@type': Dataset\n  keywords:\n  - x\n- y\nb: 2\n"
+    assert load_yaml(drop_unread_fields(text)) == {"a": 1, "b": 2}
+    assert load_yaml(drop_unread_fields("a: 1\nschema-jsonld:\n  k: v")) == {"a": 1}
