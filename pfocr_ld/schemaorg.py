@@ -12,6 +12,7 @@ chemicals that are ``dcterms:isPartOf`` the figure), ``about`` (its disease tags
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import lru_cache
 from typing import Any
 
 from pfocr_ld import rdf, vocab
@@ -59,7 +60,12 @@ def _literal(term: str) -> Any:
     return value
 
 
-def _node(iri: str, nodes: dict[str, dict[str, list[str]]], depth: int) -> dict[str, Any]:
+def _node(
+    iri: str,
+    nodes: dict[str, dict[str, list[str]]],
+    depth: int,
+    prepared: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     properties = nodes.get(iri, {})
     node: dict[str, Any] = {"@id": iri}
     types = sorted(
@@ -77,8 +83,10 @@ def _node(iri: str, nodes: dict[str, dict[str, list[str]]], depth: int) -> dict[
                 values.append(_literal(obj))
                 continue
             target = obj[1:-1]
-            if term in _NESTED and depth < 3 and target in nodes and target != iri:
-                values.append(_node(target, nodes, depth + 1))
+            if prepared is not None and term in _NESTED and target in prepared:
+                values.append(prepared[target])
+            elif term in _NESTED and depth < 3 and target in nodes and target != iri:
+                values.append(_node(target, nodes, depth + 1, prepared))
             elif term in _IRI_VALUED:
                 values.append(target)
             else:
@@ -92,4 +100,46 @@ def embed_block(triples: list[rdf.Triple], figure_iri: str) -> dict[str, Any]:
     nodes = _index(triples, figure_iri)
     block: dict[str, Any] = {"@context": "https://schema.org/"}
     block.update(_node(figure_iri, nodes, 0))
+    return block
+
+
+@lru_cache(maxsize=20_000)
+def _entity_node(description: tuple[rdf.Triple, ...]) -> tuple[str, bool, dict[str, Any]] | None:
+    # A gene or chemical nests nothing, so its node depends on its description alone: build it once.
+    subject = description[0][0]
+    if any(s != subject for s, _, _ in description):
+        return None
+    nodes = _index(list(description), "")
+    if not _MENTIONABLE & set(nodes[subject].get(_TYPE, ())):
+        return None  # papers and journals nest each other: built with the figure's nodes instead
+    return subject, True, _node(subject, nodes, 1)
+
+
+def embed_block_parts(
+    own: list[rdf.Triple], shared: dict[str, tuple[rdf.Triple, ...]], figure_iri: str
+) -> dict[str, Any]:
+    """:func:`embed_block` of ``own`` + ``shared`` triples, reusing the nodes of shared genes/chemicals."""
+    prepared: dict[str, dict[str, Any]] = {}
+    mentionable: set[str] = set()
+    rest: list[rdf.Triple] = list(own)
+    for description in shared.values():
+        entity = _entity_node(description) if description else None
+        if entity is None:
+            rest.extend(description)
+            continue
+        subject, is_mentionable, node = entity
+        prepared[subject] = node
+        if is_mentionable:
+            mentionable.add(subject)
+    nodes = _index(rest, figure_iri)
+    figure = nodes[figure_iri]
+    figure_ref = f"<{figure_iri}>"
+    for subject, predicate, obj in own:
+        if predicate == _IS_PART_OF and obj == figure_ref and subject in mentionable:
+            figure[vocab.T.schema["mentions"]].append(f"<{subject}>")
+            figure[vocab.T.schema["keywords"]].extend(
+                o for _, p, o in shared[subject] if p == vocab.T.schema["name"]
+            )
+    block: dict[str, Any] = {"@context": "https://schema.org/"}
+    block.update(_node(figure_iri, nodes, 0, prepared))
     return block

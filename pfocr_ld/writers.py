@@ -16,7 +16,6 @@ only on the figures and their order, never on batch size or worker count, and ev
 from __future__ import annotations
 
 import gzip
-import itertools
 import os
 import shutil
 import tempfile
@@ -85,8 +84,6 @@ def serialize_figure(
     own_nt = rdf.ntriples(own)
     descriptions = sorted(graph.shared.items())
     shared = [serialize_description(node, triples) for node, triples in descriptions]
-    # The web-page block groups and sorts values itself: no need to sort the whole block for it.
-    everything = list(itertools.chain(own, *graph.shared.values()))
     return SerializedFigure(
         figid=graph.figid,
         iri=graph.iri,
@@ -95,7 +92,7 @@ def serialize_figure(
         own_triples=len(own),
         shared=shared,
         jsonld=jsonld.dumps(jsonld.figure_document(graph.own, (t for _, t in descriptions), graph.iri)),
-        schemaorg=jsonld.dumps(schemaorg.embed_block(everything, graph.iri)),
+        schemaorg=jsonld.dumps(schemaorg.embed_block_parts(own, graph.shared, graph.iri)),
         block_ntriples=own_nt + b"".join(d.ntriples for d in shared) if keep_block_ntriples else b"",
     )
 

@@ -115,3 +115,20 @@ def test_figure_document_equals_the_general_compaction(sample_dir: Path) -> None
         extra = tuple(graph.shared.values())[:1]
         shared = [*graph.shared.values(), *extra]
         assert figure_document(graph.own, shared, graph.iri) == document(graph.triples(), graph.iri)
+
+
+def test_web_page_block_fast_path_equals_the_general_one(sample_dir: Path) -> None:
+    from pfocr_ld.mapping import Mapper
+    from pfocr_ld.model import figure_from_source
+    from pfocr_ld.records import discover, read_organism_pages, read_source
+    from pfocr_ld.schemaorg import embed_block, embed_block_parts
+
+    found = discover([sample_dir])
+    organisms = read_organism_pages(found.organism_dirs, [])
+    for source in found.sources:
+        figure = figure_from_source(next(read_source(source)), organisms).figure
+        assert figure is not None
+        graph = Mapper().map(figure)
+        general = embed_block(graph.triples(), graph.iri)
+        assert embed_block_parts(graph.own_triples(), graph.shared, graph.iri) == general
+        assert general.get("mentions") or not figure.genes
