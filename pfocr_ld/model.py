@@ -264,8 +264,19 @@ def _gene_sort_key(m: GeneMention) -> tuple[Any, ...]:
     return (m.gene_id or 0, m.word, m.matched_text or "", m.source or "")
 
 
-def _chemicals(table: Table, problems: list[Problem], figid: str) -> list[ChemicalMention]:
-    mentions: dict[tuple[Any, ...], ChemicalMention] = {}
+_TABLE_OF = {"chebi": "chemicals", "doid": "diseases"}
+_SPACE_OF = {"chebi": "ChEBI", "doid": "DOID"}
+
+
+def _mesh_rows(
+    table: Table, problems: list[Problem], figid: str, other: str, pattern: re.Pattern[str]
+) -> list[tuple[str, str | None, int | None, str | None, str | None]]:
+    """The rows of a chemicals or diseases table: (word, MeSH id, ChEBI/DOID number, heading, name).
+
+    Both tables share a layout (``word mesh match name <other>``, or the old ``word source
+    identifier``); ``other`` names the column of the second identifier space.
+    """
+    rows: dict[tuple[Any, ...], tuple[str, str | None, int | None, str | None, str | None]] = {}
     dropped = unlinked = 0
     for row in table.rows:
         word = one_line(_cell(row, "word"))
@@ -273,24 +284,21 @@ def _chemicals(table: Table, problems: list[Problem], figid: str) -> list[Chemic
         if mesh_raw is None and (_cell(row, "source") or "").upper() == "MESH":
             mesh_raw = _cell(row, "identifier")
         mesh_match = _MESH.match(mesh_raw) if mesh_raw else None
-        chebi_raw = _cell(row, "chebi")
-        chebi_match = _CHEBI.match(chebi_raw) if chebi_raw else None
+        other_raw = _cell(row, other)
+        other_match = pattern.match(other_raw) if other_raw else None
         if word is None:
             dropped += 1
             continue
-        if mesh_match is None and chebi_match is None:
+        if mesh_match is None and other_match is None:
             unlinked += 1
-        mention = ChemicalMention(
-            chebi_number=int(chebi_match.group(1)) if chebi_match else None,
-            mesh_id=mesh_match.group(1).upper() if mesh_match else None,
-            name=one_line(_cell(row, "name")) if chebi_match else None,
-            mesh_heading=one_line(_cell(row, "match")),
-            word=word,
-        )
-        for value in (mention.word, mention.name, mention.mesh_heading):
+        mesh_id = mesh_match.group(1).upper() if mesh_match else None
+        number = int(other_match.group(1)) if other_match else None
+        heading = one_line(_cell(row, "match"))
+        name = one_line(_cell(row, "name")) if other_match else None
+        for value in (word, name, heading):
             if value:
-                _check_unicode("chemicals", value)
-        mentions.setdefault((mention.chebi_number, mention.mesh_id, word, mention.mesh_heading), mention)
+                _check_unicode(_TABLE_OF[other], value)
+        rows.setdefault((number, mesh_id, word, heading), (word, mesh_id, number, heading, name))
     if dropped:
         problems.append(
             Problem(table.path, "word", f"{dropped} row(s) without an OCR word dropped", "warning", figid)
@@ -299,61 +307,31 @@ def _chemicals(table: Table, problems: list[Problem], figid: str) -> list[Chemic
         problems.append(
             Problem(
                 table.path,
-                "mesh/chebi",
-                f"{unlinked} row(s) without a MeSH or ChEBI id kept as unlinked mentions",
+                f"mesh/{other}",
+                f"{unlinked} row(s) without a MeSH or {_SPACE_OF[other]} id kept as unlinked mentions",
                 "warning",
                 figid,
             )
         )
+    return list(rows.values())
+
+
+def _chemicals(table: Table, problems: list[Problem], figid: str) -> list[ChemicalMention]:
+    mentions = [
+        ChemicalMention(chebi_number=number, mesh_id=mesh_id, name=name, mesh_heading=heading, word=word)
+        for word, mesh_id, number, heading, name in _mesh_rows(table, problems, figid, "chebi", _CHEBI)
+    ]
     return sorted(
-        mentions.values(), key=lambda m: (m.chebi_number or 0, m.mesh_id or "", m.word, m.mesh_heading or "")
+        mentions, key=lambda m: (m.chebi_number or 0, m.mesh_id or "", m.word, m.mesh_heading or "")
     )
 
 
 def _diseases(table: Table, problems: list[Problem], figid: str) -> list[DiseaseMention]:
-    mentions: dict[tuple[Any, ...], DiseaseMention] = {}
-    dropped = unlinked = 0
-    for row in table.rows:
-        word = one_line(_cell(row, "word"))
-        mesh_raw = _cell(row, "mesh")
-        if mesh_raw is None and (_cell(row, "source") or "").upper() == "MESH":
-            mesh_raw = _cell(row, "identifier")
-        mesh_match = _MESH.match(mesh_raw) if mesh_raw else None
-        doid_raw = _cell(row, "doid")
-        doid_match = _DOID.match(doid_raw) if doid_raw else None
-        if word is None:
-            dropped += 1
-            continue
-        if mesh_match is None and doid_match is None:
-            unlinked += 1
-        mention = DiseaseMention(
-            mesh_id=mesh_match.group(1).upper() if mesh_match else None,
-            doid_number=int(doid_match.group(1)) if doid_match else None,
-            mesh_heading=one_line(_cell(row, "match")),
-            name=one_line(_cell(row, "name")) if doid_match else None,
-            word=word,
-        )
-        for value in (mention.word, mention.name, mention.mesh_heading):
-            if value:
-                _check_unicode("diseases", value)
-        mentions.setdefault((mention.mesh_id, mention.doid_number, word, mention.mesh_heading), mention)
-    if dropped:
-        problems.append(
-            Problem(table.path, "word", f"{dropped} row(s) without an OCR word dropped", "warning", figid)
-        )
-    if unlinked:
-        problems.append(
-            Problem(
-                table.path,
-                "mesh/doid",
-                f"{unlinked} row(s) without a MeSH or DOID id kept as unlinked mentions",
-                "warning",
-                figid,
-            )
-        )
-    return sorted(
-        mentions.values(), key=lambda m: (m.mesh_id or "", m.doid_number or 0, m.word, m.mesh_heading or "")
-    )
+    mentions = [
+        DiseaseMention(mesh_id=mesh_id, doid_number=number, mesh_heading=heading, name=name, word=word)
+        for word, mesh_id, number, heading, name in _mesh_rows(table, problems, figid, "doid", _DOID)
+    ]
+    return sorted(mentions, key=lambda m: (m.mesh_id or "", m.doid_number or 0, m.word, m.mesh_heading or ""))
 
 
 # The figure --------------------------------------------------------------------------------------
