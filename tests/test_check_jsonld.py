@@ -260,8 +260,7 @@ def test_domain_mismatch_respects_subclasses_and_inheritance() -> None:
 
 def test_domain_through_our_ontology() -> None:
     # pfocr:Figure is a subclass of schema:Dataset in ontology/pfocr.ttl: keywords fit it
-    if check_jsonld.find_ontology() is None:
-        pytest.skip("ontology/pfocr.ttl is not there")
+    assert check_jsonld.find_ontology() is not None, "ontology/pfocr.ttl must ship with the package"
     document = {
         "@context": ["https://schema.org/", {"pfocr": check_jsonld.vocab.PFOCR}],
         "@id": "https://example.org/figure",

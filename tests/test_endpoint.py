@@ -51,7 +51,8 @@ def oxigraph_binary() -> str:
         return str(beside)
     found = shutil.which("oxigraph")
     if found is None:
-        pytest.skip("the oxigraph server is not installed (pip install oxigraph)")
+        # a test dependency (the test extra installs it): its absence is a failure, not a skip
+        pytest.fail("the oxigraph server is not installed (pip install '.[test]')")
     return found
 
 
