@@ -771,7 +771,7 @@ def test_cli_files_expressions_and_listing(build_dir: Path, tmp_path: Path) -> N
         "-f",
         "tsv",
     )
-    assert f'# substitution: ?figid = "{HER2}"' in shown.stderr
+    assert f'VALUES (?figid) {{ ("{HER2}") }}' in shown.stderr
     assert len(shown.stdout.splitlines()) == 3
 
 
