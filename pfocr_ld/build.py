@@ -22,7 +22,7 @@ import click
 import orjson
 
 from pfocr_ld import vocab
-from pfocr_ld.mapping import FigureGraph, Mapper
+from pfocr_ld.mapping import Mapper
 from pfocr_ld.model import figure_from_source
 from pfocr_ld.records import OrganismIndex, Problem, RecordSource, discover, read_organism_pages, read_source
 from pfocr_ld.writers import OutputWriter, SerializedFigure, serialize_figure
@@ -96,7 +96,7 @@ def process_batch(sources: Sequence[RecordSource]) -> BatchResult:
     problem_positions: list[int] = []
     clock = time.perf_counter
     timings = {"read": 0.0, "map": 0.0, "serialize": 0.0, "validate": 0.0}
-    done: list[tuple[FigureResult, FigureGraph]] = []
+    done: list[FigureResult] = []
     # Problems are ordered by the position of their source in the batch (batches come in source
     # order), so report.json's order is the same whatever the batch size.
     position: dict[str, int] = {}
@@ -126,26 +126,18 @@ def process_batch(sources: Sequence[RecordSource]) -> BatchResult:
             timings["serialize"] += clock() - mapped
             mentions = len(figure.genes) + len(figure.chemicals) + len(figure.diseases)
             done.append(
-                (
-                    FigureResult(
-                        serialized, record.path, graph.genes, graph.chemicals, graph.papers, mentions
-                    ),
-                    graph,
-                )
+                FigureResult(serialized, record.path, graph.genes, graph.chemicals, graph.papers, mentions)
             )
 
     if state.validator is not None and done:
         started = clock()
         outcome = state.validator.validate(
-            [
-                (r.serialized.figid, r.serialized.iri, r.serialized.block_ntriples, r.source_file)
-                for r, _ in done
-            ]
+            [(r.serialized.figid, r.serialized.iri, r.serialized.block_ntriples, r.source_file) for r in done]
         )
         for problem in outcome.problems:
             problem_positions.append(position.get(problem.figid or "", len(sources)))
             result.problems.append(problem)
-        for figure_result, _ in done:
+        for figure_result in done:
             figure_result.serialized.block_ntriples = b""  # not needed by the main process
             figid = figure_result.serialized.figid
             if figid not in outcome.rejected:
@@ -153,7 +145,7 @@ def process_batch(sources: Sequence[RecordSource]) -> BatchResult:
                 result.figures.append(figure_result)
         timings["validate"] += clock() - started
     else:
-        result.figures = [figure_result for figure_result, _ in done]
+        result.figures = done
     ordered = sorted(
         zip(problem_positions, result.problems, strict=True),
         key=lambda pair: (pair[0], *_problem_order(pair[1].as_dict())),
@@ -241,10 +233,6 @@ def _problem_order(problem: dict[str, Any]) -> tuple[str, ...]:
         str(problem.get("field", "")),
         str(problem.get("reason", "")),
     )
-
-
-def _problem_dicts(problems: Sequence[Problem]) -> list[dict[str, Any]]:
-    return [p.as_dict() for p in problems]
 
 
 def build(options: BuildOptions) -> BuildReport:

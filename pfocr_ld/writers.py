@@ -21,12 +21,9 @@ import shutil
 import tempfile
 import zlib
 from array import array
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import IO
 
 from pfocr_ld import jsonld, rdf, schemaorg
 from pfocr_ld.contexts import pfocr_context
@@ -99,27 +96,6 @@ def serialize_figure(
 
 def _pack(hashes: set[int]) -> bytes:
     return array("q", sorted(hashes)).tobytes()
-
-
-@contextmanager
-def atomic_file(path: Path, mode: str = "wb") -> Iterator[IO]:
-    """Write ``path`` through a temporary file in the same folder, renamed into place on success."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, mode) as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    with atomic_file(path) as handle:
-        handle.write(data)
 
 
 class OutputWriter:
