@@ -38,8 +38,7 @@ def compact_iri(iri: str) -> str:
     return iri
 
 
-@lru_cache(maxsize=200_000)
-def _value(term: str, coerced: bool) -> Any:
+def _compact_value(term: str, coerced: bool) -> Any:
     """The compacted JSON-LD value of one object (in N-Triples syntax) under a key."""
     if term.startswith("<"):
         compact = compact_iri(term[1:-1])
@@ -52,33 +51,42 @@ def _value(term: str, coerced: bool) -> Any:
     return {"@value": value} if coerced else value
 
 
-def _group(triples: Iterable[rdf.Triple]) -> dict[str, dict[str, list[str]]]:
-    nodes: dict[str, dict[str, list[str]]] = {}
-    for subject, predicate, obj in triples:
-        properties = nodes.get(subject)
-        if properties is None:
-            properties = nodes[subject] = {}
-        values = properties.get(predicate)
-        if values is None:
-            properties[predicate] = [obj]
-        else:
-            values.append(obj)
-    return nodes
+# One single-argument cache per key kind: lru_cache's fast path for one str argument.
+_coerced_value = lru_cache(maxsize=100_000)(lambda term: _compact_value(term, True))
+_plain_value = lru_cache(maxsize=100_000)(lambda term: _compact_value(term, False))
+
+
+def _value(term: str, coerced: bool) -> Any:
+    return _coerced_value(term) if coerced else _plain_value(term)
+
+
+def _group(triples: Iterable[rdf.Triple]) -> rdf.Nodes:
+    return rdf.group(triples)
+
+
+def _key(predicate: str) -> tuple[str, Any]:
+    key = compact_iri(predicate)
+    return key, _coerced_value if key in _COERCED_TO_ID else _plain_value
+
+
+_KEYS: dict[str, tuple[str, Any]] = {}  # predicate → (key, value function); one entry a predicate
 
 
 def _properties(predicates: dict[str, list[str]]) -> dict[str, Any]:
     """The compacted keys and values of one node (everything but ``@id``)."""
     node: dict[str, Any] = {}
     for predicate, objects in predicates.items():
-        unique = objects if len(objects) == 1 else sorted(set(objects))
-        if predicate == _RDF_TYPE and all(o.startswith("<") for o in unique):
-            types = sorted(compact_iri(o[1:-1]) for o in unique)
+        if len(objects) > 1:
+            objects = sorted(set(objects))
+        if predicate == _RDF_TYPE and all(o.startswith("<") for o in objects):
+            types = sorted([compact_iri(o[1:-1]) for o in objects])
             node["@type"] = types[0] if len(types) == 1 else types
             continue
-        key = compact_iri(predicate)
-        coerced = key in _COERCED_TO_ID
-        values = [_value(o, coerced) for o in unique]
-        node[key] = values[0] if len(values) == 1 else values
+        keyed = _KEYS.get(predicate)
+        if keyed is None:
+            keyed = _KEYS[predicate] = _key(predicate)
+        key, value = keyed
+        node[key] = value(objects[0]) if len(objects) == 1 else [value(o) for o in objects]
     return node
 
 
@@ -97,12 +105,12 @@ def node_objects(triples: Iterable[rdf.Triple], first: str | None = None) -> lis
     ]
 
 
-def figure_document(
-    own: Iterable[rdf.Triple], shared: Iterable[tuple[rdf.Triple, ...]], first: str
-) -> dict[str, Any]:
-    """The same document as :func:`document` over own + shared triples, reusing compacted shared nodes."""
-    nodes = _group(own)
-    own_properties = {subject: _properties(predicates) for subject, predicates in nodes.items()}
+def figure_document(own: rdf.Nodes, shared: Iterable[tuple[rdf.Triple, ...]], first: str) -> dict[str, Any]:
+    """The same document as :func:`document` over own + shared triples, reusing compacted shared nodes.
+
+    ``own`` is the figure's own triples grouped by :func:`pfocr_ld.rdf.group`.
+    """
+    own_properties = {subject: _properties(predicates) for subject, predicates in own.items()}
     shared = tuple(shared)
     compacted: dict[str, dict[str, Any]] = {}
     merged: set[str] = set()
@@ -116,21 +124,24 @@ def figure_document(
                 compacted.pop(subject, None)
             else:
                 compacted[subject] = properties
+    merged_nodes: rdf.Nodes = {}
     if merged:
         # several statements about one node from different sources: merge at the triple level
+        merged_nodes = {s: {p: list(o) for p, o in own.get(s, {}).items()} for s in merged}
         for description in shared:
             for subject, predicate, obj in description:
                 if subject in merged:
-                    nodes.setdefault(subject, {}).setdefault(predicate, []).append(obj)
+                    merged_nodes[subject].setdefault(predicate, []).append(obj)
     graph = []
-    for subject in sorted(nodes.keys() | compacted.keys(), key=lambda s: (s != first, s)):
+    for subject in sorted(own_properties.keys() | compacted.keys() | merged, key=lambda s: (s != first, s)):
         node: dict[str, Any] = {"@id": compact_iri(subject)}
-        if subject in compacted:
-            node.update(compacted[subject])
         if subject in merged:
-            node.update(_properties(nodes[subject]))
-        elif subject in own_properties:
-            node.update(own_properties[subject])
+            node.update(_properties(merged_nodes[subject]))
+        else:
+            if subject in compacted:
+                node.update(compacted[subject])
+            if subject in own_properties:
+                node.update(own_properties[subject])
         graph.append(node)
     return {"@context": vocab.CONTEXT_IRI, "@graph": graph}
 

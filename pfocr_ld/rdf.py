@@ -119,39 +119,59 @@ def turtle_prefixes() -> bytes:
     return "".join(f"@prefix {p}: <{i}> .\n" for p, i in sorted(vocab.PREFIXES.items())).encode("utf-8")
 
 
-def _turtle_object(term: str) -> str:
+@lru_cache(maxsize=65536)
+def _turtle_iri_term(term: str) -> str:
+    """An IRI or a datatyped literal (the object terms ending in ``>``) in Turtle."""
     if term.startswith("<"):
         return turtle_iri(term[1:-1])
     caret = term.rfind('"^^<')
-    if caret > 0 and term.endswith(">"):
-        return term[: caret + 3] + turtle_iri(term[caret + 4 : -1])
-    return term
+    return term[: caret + 3] + turtle_iri(term[caret + 4 : -1]) if caret > 0 else term
+
+
+def _turtle_object(term: str) -> str:
+    # Plain and language-tagged literals are already Turtle; only terms ending in ">" change.
+    return _turtle_iri_term(term) if term.endswith(">") else term
+
+
+#: Triples grouped by subject, then predicate: ``{subject: {predicate: [object, ...]}}``.
+Nodes = dict[str, dict[str, list[str]]]
+
+
+def group(triples: Iterable[Triple]) -> Nodes:
+    """Group triples by subject and predicate, keeping their order (and any duplicates)."""
+    nodes: Nodes = {}
+    for subject, predicate, obj in triples:
+        properties = nodes.get(subject)
+        if properties is None:
+            nodes[subject] = {predicate: [obj]}
+            continue
+        values = properties.get(predicate)
+        if values is None:
+            properties[predicate] = [obj]
+        else:
+            values.append(obj)
+    return nodes
 
 
 def turtle(triples: list[Triple]) -> bytes:
     """Turtle statements (no ``@prefix`` lines) for triples sorted by subject then predicate."""
+    return turtle_nodes(group(triples))
+
+
+def turtle_nodes(nodes: Nodes) -> bytes:
+    """Turtle statements for grouped triples: one per subject, ``a`` first, predicates in order."""
     out: list[str] = []
-    index = 0
-    count = len(triples)
-    while index < count:
-        subject = triples[index][0]
-        end = index
-        while end < count and triples[end][0] == subject:
-            end += 1
-        group = triples[index:end]
-        types = [o for _, p, o in group if p == RDF_TYPE]
-        rest = [(p, o) for _, p, o in group if p != RDF_TYPE]
-        clauses: list[str] = []
-        if types:
-            clauses.append("a " + " , ".join(_turtle_object(o) for o in types))
-        position = 0
-        while position < len(rest):
-            predicate = rest[position][0]
-            objects = []
-            while position < len(rest) and rest[position][0] == predicate:
-                objects.append(_turtle_object(rest[position][1]))
-                position += 1
-            clauses.append(f"{turtle_iri(predicate)} " + " , ".join(objects))
+    for subject, properties in nodes.items():
+        types = properties.get(RDF_TYPE)
+        clauses = ["a " + " , ".join([_turtle_object(o) for o in types])] if types else []
+        for predicate, objects in properties.items():
+            if predicate == RDF_TYPE:
+                continue
+            if len(objects) == 1:
+                term = objects[0]
+                term = _turtle_iri_term(term) if term[-1] == ">" else term
+                clauses.append(f"{turtle_iri(predicate)} {term}")
+            else:
+                clauses.append(f"{turtle_iri(predicate)} " + " , ".join([_turtle_object(o) for o in objects]))
         out.append(turtle_iri(subject) + " " + " ;\n\t".join(clauses) + " .\n")
-        index = end
     return "".join(out).encode("utf-8")

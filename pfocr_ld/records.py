@@ -166,10 +166,20 @@ class Table:
     rows: list[dict[str, str]]
 
 
-def read_table(path: Path, problems: list[Problem]) -> Table | None:
-    """Read a TSV table; rows with the wrong number of cells are reported and skipped."""
+def read_table(path: Path, problems: list[Problem], *, missing_ok: bool = False) -> Table | None:
+    """Read a TSV table; rows with the wrong number of cells are reported and skipped.
+
+    With ``missing_ok`` a missing file is no problem (``None``): opening is the existence check,
+    one system call fewer per candidate than asking first.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as handle:
+            text = handle.read().decode("utf-8")
+    except FileNotFoundError:
+        if missing_ok:
+            return None
+        problems.append(Problem(str(path), "table", "unreadable: no such file"))
+        return None
     except UnicodeDecodeError as exc:
         problems.append(Problem(str(path), "table", f"not UTF-8: {exc.reason} at byte {exc.start}"))
         return None
@@ -355,9 +365,10 @@ def read_source(source: RecordSource) -> Iterator[SourceRecord]:
                 continue
             for folder in source.table_dirs:
                 candidate = Path(folder) / f"{figid}-{kind}.tsv"
-                if candidate.is_file():
-                    table = read_table(candidate, problems)
-                    if table is not None:
-                        tables[kind] = table
-                    break
+                reported = len(problems)
+                table = read_table(candidate, problems, missing_ok=True)
+                if table is not None:
+                    tables[kind] = table
+                if table is not None or len(problems) > reported:
+                    break  # found (or found but unreadable, which is reported): look no further
         yield SourceRecord(source.path, fields, tables, problems)

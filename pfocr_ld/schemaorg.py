@@ -27,6 +27,10 @@ _SCHEMA_LENGTH = len(vocab.SCHEMA)
 
 _IS_PART_OF = vocab.T.dcterms["isPartOf"]
 _DISEASE_TAGS = {vocab.T.dcterms["subject"], vocab.T.wp["diseaseOntologyTag"]}
+_NAME = vocab.T.schema["name"]
+_ABOUT = vocab.T.schema["about"]
+_MENTIONS = vocab.T.schema["mentions"]
+_KEYWORDS = vocab.T.schema["keywords"]
 _MENTIONABLE = {"<" + vocab.T.schema["Gene"] + ">", "<" + vocab.T.schema["ChemicalSubstance"] + ">"}
 
 
@@ -104,42 +108,60 @@ def embed_block(triples: list[rdf.Triple], figure_iri: str) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=20_000)
-def _entity_node(description: tuple[rdf.Triple, ...]) -> tuple[str, bool, dict[str, Any]] | None:
-    # A gene or chemical nests nothing, so its node depends on its description alone: build it once.
+def _entity_node(description: tuple[rdf.Triple, ...]) -> tuple[str, dict[str, Any], tuple[str, ...]] | None:
+    """A gene's or chemical's nested node and its names (keywords of the figures mentioning it).
+
+    A gene or chemical nests nothing, so its node depends on its description alone: built once.
+    """
     subject = description[0][0]
     if any(s != subject for s, _, _ in description):
         return None
     nodes = _index(list(description), "")
     if not _MENTIONABLE & set(nodes[subject].get(_TYPE, ())):
         return None  # papers and journals nest each other: built with the figure's nodes instead
-    return subject, True, _node(subject, nodes, 1)
+    names = tuple(o for _, p, o in description if p == _NAME)
+    return subject, _node(subject, nodes, 1), names
 
 
 def embed_block_parts(
-    own: list[rdf.Triple], shared: dict[str, tuple[rdf.Triple, ...]], figure_iri: str
+    own: rdf.Nodes, shared: dict[str, tuple[rdf.Triple, ...]], figure_iri: str
 ) -> dict[str, Any]:
-    """:func:`embed_block` of ``own`` + ``shared`` triples, reusing the nodes of shared genes/chemicals."""
+    """:func:`embed_block` of ``own`` (grouped by :func:`pfocr_ld.rdf.group`) + ``shared`` triples.
+
+    Reuses the prepared nodes of shared genes and chemicals, and reads the own triples a node and
+    a predicate at a time instead of a triple at a time.
+    """
     prepared: dict[str, dict[str, Any]] = {}
-    mentionable: set[str] = set()
-    rest: list[rdf.Triple] = list(own)
+    names: dict[str, tuple[str, ...]] = {}
+    rest: list[rdf.Triple] = []
     for description in shared.values():
         entity = _entity_node(description) if description else None
         if entity is None:
             rest.extend(description)
             continue
-        subject, is_mentionable, node = entity
-        prepared[subject] = node
-        if is_mentionable:
-            mentionable.add(subject)
+        subject, prepared[subject], names[subject] = entity
     nodes = _index(rest, figure_iri)
-    figure = nodes[figure_iri]
     figure_ref = f"<{figure_iri}>"
-    for subject, predicate, obj in own:
-        if predicate == _IS_PART_OF and obj == figure_ref and subject in mentionable:
-            figure[vocab.T.schema["mentions"]].append(f"<{subject}>")
-            figure[vocab.T.schema["keywords"]].extend(
-                o for _, p, o in shared[subject] if p == vocab.T.schema["name"]
-            )
+    mentions: list[str] = []
+    keywords: list[str] = []
+    about: list[str] = []
+    for subject, properties in own.items():
+        indexed: dict[str, list[str]] | None = None
+        for predicate, objects in properties.items():
+            if predicate == _TYPE or predicate.startswith(vocab.SCHEMA):
+                if indexed is None:
+                    indexed = nodes[subject]
+                indexed[predicate].extend(objects)
+            elif predicate == _IS_PART_OF:
+                if subject in prepared and figure_ref in objects:
+                    mentions.append(f"<{subject}>")
+                    keywords.extend(names[subject])
+            elif predicate in _DISEASE_TAGS and subject == figure_iri:
+                about.extend(objects)
+    figure = nodes[figure_iri]
+    for predicate, values in ((_ABOUT, about), (_MENTIONS, mentions), (_KEYWORDS, keywords)):
+        if values:
+            figure[predicate].extend(values)
     block: dict[str, Any] = {"@context": "https://schema.org/"}
     block.update(_node(figure_iri, nodes, 0, prepared))
     return block

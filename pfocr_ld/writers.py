@@ -50,6 +50,19 @@ class SharedDescription:
     ntriples: bytes
     lines: int
 
+    @property
+    def key(self) -> tuple[str, int]:
+        return self.node, self.digest
+
+    @property
+    def is_reference(self) -> bool:
+        """True for a reference to a description its worker has sent the main process before."""
+        return not self.ntriples
+
+    def as_reference(self) -> SharedDescription:
+        # Sending a gene's bytes with each of its figures would pickle and pipe gigabytes a corpus.
+        return SharedDescription(self.node, self.digest, b"", b"", self.lines)
+
 
 @lru_cache(maxsize=20_000)
 def serialize_description(node: str, triples: tuple[rdf.Triple, ...]) -> SharedDescription:
@@ -77,7 +90,9 @@ def serialize_figure(
     graph: FigureGraph, compress_turtle: bool, keep_block_ntriples: bool = False
 ) -> SerializedFigure:
     own = graph.own_triples()
-    own_turtle = rdf.turtle(own)
+    # Grouped once, read by the Turtle, JSON-LD and schema.org writers alike.
+    own_nodes = rdf.group(own)
+    own_turtle = rdf.turtle_nodes(own_nodes)
     own_nt = rdf.ntriples(own)
     descriptions = sorted(graph.shared.items())
     shared = [serialize_description(node, triples) for node, triples in descriptions]
@@ -88,8 +103,8 @@ def serialize_figure(
         ntriples_gz=gzip.compress(own_nt, GZIP_LEVEL, mtime=0),
         own_triples=len(own),
         shared=shared,
-        jsonld=jsonld.dumps(jsonld.figure_document(graph.own, (t for _, t in descriptions), graph.iri)),
-        schemaorg=jsonld.dumps(schemaorg.embed_block_parts(own, graph.shared, graph.iri)),
+        jsonld=jsonld.dumps(jsonld.figure_document(own_nodes, (t for _, t in descriptions), graph.iri)),
+        schemaorg=jsonld.dumps(schemaorg.embed_block_parts(own_nodes, graph.shared, graph.iri)),
         block_ntriples=own_nt + b"".join(d.ntriples for d in shared) if keep_block_ntriples else b"",
     )
 
@@ -120,13 +135,33 @@ class OutputWriter:
         # node → (digests of its published descriptions, packed hashes of their lines): exact
         # distinct-triple counts in ~100 bytes a node (a corpus of 100k figures has ~10^5 nodes).
         self._described: dict[str, tuple[tuple[int, ...], bytes]] = {}
+        self._held: dict[tuple[str, int], SharedDescription] = {}
+
+    def hold(self, figure: SerializedFigure) -> None:
+        """Keep the descriptions of a figure that is not published (e.g. a duplicate figid).
+
+        Its worker sent them in full and will send only references from now on, so the first
+        published figure that needs one finds it here.
+        """
+        for description in figure.shared:
+            if not description.is_reference and not self._is_published(description):
+                self._held.setdefault(description.key, description)
+
+    def _is_published(self, description: SharedDescription) -> bool:
+        known = self._described.get(description.node)
+        return known is not None and description.digest in known[0]
 
     def _new_shared(self, figure: SerializedFigure) -> list[SharedDescription]:
         fresh: list[SharedDescription] = []
         for description in figure.shared:
-            known = self._described.get(description.node)
-            if known is not None and description.digest in known[0]:
+            if self._is_published(description):
                 continue
+            if description.is_reference:
+                held = self._held.pop(description.key, None)
+                if held is None:
+                    raise RuntimeError(f"internal error: {description.node} was never sent in full")
+                description = held
+            known = self._described.get(description.node)
             lines = {hash(line) for line in description.ntriples.splitlines()}
             if known is None:
                 self._described[description.node] = ((description.digest,), _pack(lines))

@@ -132,3 +132,38 @@ def test_build_can_load_a_store_while_it_builds(tmp_path: Path, sample_dir: Path
     again = run("build", str(sample_dir), "--out", str(out), "--no-validate", "--store", str(store_dir))
     assert again.returncode == 0, again.stderr
     assert len(ox.Store(str(store_dir))) == size  # building again adds nothing
+
+
+def _legacy_record(folder: Path, name: str, figid: str, gene_id: int, symbol: str) -> None:
+    import yaml
+
+    fields = {
+        "figid": figid,
+        "figtitle": f"Figure {name}",
+        "pmcid": figid.split("__")[0],
+        "filename": "f.jpg",
+        "caption": "Caption.",
+        "organisms": ["Homo sapiens"],
+        "genes": [{"word": symbol, "symbol": symbol, "source": "ncbigene_symbol", "entrez": gene_id}],
+    }
+    (folder / f"{name}.md").write_text("---\n" + yaml.safe_dump(fields) + "---\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_description_first_seen_in_a_rejected_duplicate_is_still_published(
+    tmp_path: Path, workers: int
+) -> None:
+    """Workers send a shared description in full once, then references; the main process must keep
+    the full one when the figure that carried it is rejected as a duplicate figid."""
+    from pfocr_ld.build import BuildOptions, build
+
+    records = tmp_path / "records"
+    records.mkdir()
+    _legacy_record(records, "a", "PMC1__x", 7157, "TP53")
+    _legacy_record(records, "b", "PMC1__x", 7099, "TLR4")  # duplicate figid: rejected
+    _legacy_record(records, "c", "PMC2__y", 7099, "TLR4")
+    batch_size = 1 if workers > 1 else 10
+    report = build(BuildOptions([records], tmp_path / "out", workers=workers, batch_size=batch_size))
+    assert report.published == 2 and [r["field"] for r in report.rejected] == ["figid"]
+    turtle = (tmp_path / "out" / "pfocr.ttl").read_text(encoding="utf-8")
+    assert turtle.count('rdfs:label "TLR4"') == 1 and turtle.count('rdfs:label "TP53"') == 1

@@ -102,6 +102,7 @@ def test_figure_document_equals_the_general_compaction(sample_dir: Path) -> None
     from pfocr_ld.jsonld import document, figure_document
     from pfocr_ld.mapping import Mapper
     from pfocr_ld.model import figure_from_source
+    from pfocr_ld.rdf import group
     from pfocr_ld.records import discover, read_organism_pages, read_source
 
     found = discover([sample_dir])
@@ -114,12 +115,14 @@ def test_figure_document_equals_the_general_compaction(sample_dir: Path) -> None
         # two variants of one node (as when a figure's rows disagree) go through the merge path
         extra = tuple(graph.shared.values())[:1]
         shared = [*graph.shared.values(), *extra]
-        assert figure_document(graph.own, shared, graph.iri) == document(graph.triples(), graph.iri)
+        own = group(graph.own_triples())
+        assert figure_document(own, shared, graph.iri) == document(graph.triples(), graph.iri)
 
 
 def test_web_page_block_fast_path_equals_the_general_one(sample_dir: Path) -> None:
     from pfocr_ld.mapping import Mapper
     from pfocr_ld.model import figure_from_source
+    from pfocr_ld.rdf import group
     from pfocr_ld.records import discover, read_organism_pages, read_source
     from pfocr_ld.schemaorg import embed_block, embed_block_parts
 
@@ -130,5 +133,5 @@ def test_web_page_block_fast_path_equals_the_general_one(sample_dir: Path) -> No
         assert figure is not None
         graph = Mapper().map(figure)
         general = embed_block(graph.triples(), graph.iri)
-        assert embed_block_parts(graph.own_triples(), graph.shared, graph.iri) == general
+        assert embed_block_parts(group(graph.own_triples()), graph.shared, graph.iri) == general
         assert general.get("mentions") or not figure.genes
