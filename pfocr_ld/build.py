@@ -13,6 +13,7 @@ import gc
 import multiprocessing
 import os
 import sys
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -26,7 +27,15 @@ import orjson
 from pfocr_ld import vocab
 from pfocr_ld.mapping import Mapper
 from pfocr_ld.model import figure_from_source
-from pfocr_ld.records import OrganismIndex, Problem, RecordSource, discover, read_organism_pages, read_source
+from pfocr_ld.records import (
+    OrganismIndex,
+    Problem,
+    RecordSource,
+    discover,
+    prefetch_source,
+    read_organism_pages,
+    read_source,
+)
 from pfocr_ld.writers import OutputWriter, SerializedFigure, serialize_figure
 
 DEFAULT_BATCH_SIZE = 250
@@ -260,6 +269,39 @@ class BuildReport:
         )
 
 
+class _Prefetcher:
+    """A thread that reads the files of upcoming batches into the page cache, a few batches ahead.
+
+    Workers then find their records in memory instead of waiting for the disk one small file at
+    a time; staying only ``ahead`` batches in front of the results consumed keeps it from
+    evicting what it read before the workers get there.
+    """
+
+    def __init__(self, batches: Sequence[Sequence[RecordSource]], ahead: int) -> None:
+        self._batches = batches
+        self._allowed = threading.Semaphore(ahead)
+        self._stopped = False
+        self._thread = threading.Thread(target=self._run, name="pfocr-prefetch", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        for batch in self._batches:
+            self._allowed.acquire()
+            if self._stopped:
+                return
+            for source in batch:
+                prefetch_source(source)
+
+    def consumed(self) -> None:
+        """One more batch's results arrived: the prefetcher may read one batch further."""
+        self._allowed.release()
+
+    def stop(self) -> None:
+        self._stopped = True
+        self._allowed.release()
+        self._thread.join()
+
+
 def _batches(sources: Sequence[RecordSource], size: int) -> list[list[RecordSource]]:
     return [list(sources[i : i + size]) for i in range(0, len(sources), size)]
 
@@ -303,6 +345,7 @@ def _build(options: BuildOptions) -> BuildReport:
     workers = options.workers or os.cpu_count() or 1
     show_progress = sys.stderr.isatty() if options.progress is None else options.progress
     init_args = (options.base, organisms, options.compress, options.validate, options.shapes)
+    prefetcher: _Prefetcher | None = None
     try:
         if workers <= 1 or len(batches) <= 1:
             _init_worker(*init_args)
@@ -311,6 +354,7 @@ def _build(options: BuildOptions) -> BuildReport:
         else:
             context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
             pool = context.Pool(min(workers, len(batches)), initializer=_init_worker, initargs=init_args)
+            prefetcher = _Prefetcher(batches, ahead=2 * workers + 2)
             # imap keeps input order; a few batches in flight per worker bound the memory.
             results = pool.imap(process_batch, batches, chunksize=1)
         with _progress(len(discovery.sources), show_progress) as bar:
@@ -342,6 +386,8 @@ def _build(options: BuildOptions) -> BuildReport:
                     statistics.add(figure)
                     report.validation_warnings += figure.validation_warnings
                 bar.update(len(batch))
+                if prefetcher is not None:
+                    prefetcher.consumed()
         if pool is not None:
             pool.close()
             pool.join()
@@ -349,6 +395,9 @@ def _build(options: BuildOptions) -> BuildReport:
         warnings_file.close()
         writer.abort()
         raise
+    finally:
+        if prefetcher is not None:
+            prefetcher.stop()
     warnings_file.close()
 
     report.published = writer.figures

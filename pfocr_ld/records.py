@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -333,6 +334,28 @@ def _inline_table(path: str, kind: str, value: Any, problems: list[Problem]) -> 
         rows.append({str(k): "" if v is None else str(v) for k, v in row.items()})
     header = sorted({key for row in rows for key in row})
     return Table(f"{path}#{kind}", header, rows)
+
+
+def prefetch_source(source: RecordSource) -> None:
+    """Read a record file and its likely tables into the OS page cache, discarding the bytes.
+
+    Run ahead of the workers (in a thread of the main process) so that their reads hit memory:
+    on a cold cache, waiting for the disk was a quarter of a 10k build's wall time. Tables are
+    guessed from the file name (PFOCR names a record ``<figid>.md``); a wrong guess costs one
+    failed ``open``, and nothing here can change what the build reads.
+    """
+    paths = [source.path] + [
+        os.path.join(folder, f"{source.sort_key}-{kind}.tsv")
+        for folder in source.table_dirs
+        for kind in TABLE_KINDS
+    ]
+    for path in paths:
+        try:
+            with open(path, "rb", buffering=0) as handle:
+                while handle.read(1 << 20):
+                    pass
+        except OSError:
+            continue
 
 
 def read_source(source: RecordSource) -> Iterator[SourceRecord]:
