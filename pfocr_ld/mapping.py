@@ -358,7 +358,8 @@ class Mapper:
                 graph.shared[doid_iri] = tuple(dict.fromkeys((*graph.shared.get(doid_iri, ()), label)))
 
 
-@lru_cache(maxsize=20_000)
+# Papers have one to a few figures, which sort next to each other: a small cache is enough.
+@lru_cache(maxsize=1024)
 def _paper_description(paper: Paper, journal: str | None) -> tuple[Triple, ...]:
     node = vocab.pmc_iri(paper.pmcid)
     triples: list[Triple] = [

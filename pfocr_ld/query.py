@@ -562,18 +562,27 @@ def values_block(bindings: Mapping[str, Term]) -> str:
     return f"VALUES ({names}) {{ ({terms}) }}"
 
 
+#: A comment line that marks where a query wants its parameters bound (see :func:`inject_values`).
+_VALUES_MARKER = re.compile(r"^[ \t]*#[ \t]*@values[ \t]*$", re.MULTILINE)
+
+
 def inject_values(text: str, bindings: Mapping[str, Term]) -> str:
     """The query with a ``VALUES`` block at the start of its WHERE pattern.
 
     At the *start* of the top-level group the block joins before any OPTIONAL, FILTER, grouping or
     aggregation, which is what pyoxigraph's substitutions do too; a trailing VALUES clause would
-    be joined after GROUP BY and change aggregate queries.
+    be joined after GROUP BY and change aggregate queries. A query that aggregates in a sub-select
+    marks the place inside it with a line ``# @values`` (SPARQL evaluates a sub-select on its own,
+    so parameters bound outside it would be joined only after it had aggregated everything).
     """
     if not bindings:
-        return text
+        return _VALUES_MARKER.sub("", text)
     for name in bindings:
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
             raise ParameterError(f"{name!r} is not a SPARQL variable name")
+    marker = _VALUES_MARKER.search(text)
+    if marker is not None:
+        return f"{text[: marker.start()]}  {values_block(bindings)}{text[marker.end() :]}"
     brace = _where_group(text)
     return f"{text[: brace + 1]}\n  {values_block(bindings)}\n{text[brace + 1 :]}"
 

@@ -799,3 +799,26 @@ def test_cli_usage_errors(build_dir: Path, args: list[str], message: str) -> Non
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2, result.output
     assert message in result.output
+
+
+def test_a_values_marker_binds_parameters_inside_the_sub_select() -> None:
+    """Bound outside an aggregating sub-select, a parameter would join only after it had counted
+    every gene pair; the ``# @values`` line puts the VALUES block where the query says."""
+    from pfocr_ld.query import inject_values
+
+    text = (
+        "SELECT ?gene ?n WHERE {\n  { SELECT ?gene (COUNT(?f) AS ?n) WHERE {\n"
+        "      # @values\n      ?gene <urn:p> ?f .\n    } GROUP BY ?gene }\n}\n"
+    )
+    bound = inject_values(text, {"gene": ox.NamedNode("urn:g")})
+    inner = bound.index("{ SELECT")
+    assert bound.index("VALUES (?gene) { (<urn:g>) }") > inner
+    assert "@values" not in bound and bound.count("VALUES") == 1
+    unbound = inject_values(text, {})
+    assert "@values" not in unbound and "VALUES" not in unbound
+    store = ox.Store()
+    for gene, figures in (("urn:g", 2), ("urn:h", 3)):
+        for index in range(figures):
+            store.add(ox.Quad(ox.NamedNode(gene), ox.NamedNode("urn:p"), ox.NamedNode(f"urn:f{index}")))
+    rows = list(store.query(bound))
+    assert [(r["gene"].value, int(r["n"].value)) for r in rows] == [("urn:g", 2)]
