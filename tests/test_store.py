@@ -163,6 +163,10 @@ def test_load_and_query_commands(build_dir: Path, tmp_path: Path) -> None:
     assert f"{total} new quads, the store holds {total}" in result.stderr
     result = runner.invoke(main, ["load", str(build_dir / "pfocr.ttl"), "--store", str(db)])
     assert "0 new quads" in result.stderr
+    uncounted = tmp_path / "uncounted-db"
+    result = runner.invoke(main, ["load", str(build_dir), "--store", str(uncounted), "--no-count"])
+    assert result.exit_code == 0 and "(quads not counted)" in result.stderr
+    assert len(open_store(uncounted, read_only=True)) == total
     result = runner.invoke(
         main, ["query", "figures-for-gene", "--param", "gene=7099", "--store", str(db), "--format", "json"]
     )
