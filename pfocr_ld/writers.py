@@ -21,6 +21,8 @@ import shutil
 import tempfile
 import zlib
 from array import array
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -37,6 +39,8 @@ SCHEMAORG_DIR = "schemaorg"
 VOID = "void.ttl"
 REPORT = "report.json"
 CONTEXT_FILE = "context.jsonld"
+#: JSON-LD files handed to the writer threads and not yet written, at most (bounds the memory)
+_MAX_PENDING_FILES = 512
 GZIP_LEVEL = 3  # measured: 2.5x faster than 6 for 14% more bytes; parallel bulk loads care more about time
 
 
@@ -136,6 +140,8 @@ class OutputWriter:
         # distinct-triple counts in ~100 bytes a node (a corpus of 100k figures has ~10^5 nodes).
         self._described: dict[str, tuple[tuple[int, ...], bytes]] = {}
         self._held: dict[tuple[str, int], SharedDescription] = {}
+        self._files = ThreadPoolExecutor(max_workers=2, thread_name_prefix="pfocr-write")
+        self._pending: deque[Future[int]] = deque()
 
     def hold(self, figure: SerializedFigure) -> None:
         """Keep the descriptions of a figure that is not published (e.g. a duplicate figid).
@@ -187,12 +193,25 @@ class OutputWriter:
             self._ntriples.write(gzip.compress(b"".join(d.ntriples for d in fresh), GZIP_LEVEL, mtime=0))
         if not self.compress_turtle:
             self._turtle.write(b"\n")
-        (self.jsonld_dir / f"{figure.figid}.jsonld").write_bytes(figure.jsonld)
-        (self.schemaorg_dir / f"{figure.figid}.jsonld").write_bytes(figure.schemaorg)
+        self._write_file(self.jsonld_dir / f"{figure.figid}.jsonld", figure.jsonld)
+        self._write_file(self.schemaorg_dir / f"{figure.figid}.jsonld", figure.schemaorg)
         self.figures += 1
+
+    def _write_file(self, path: Path, content: bytes) -> None:
+        # Creating 200k small files on a disk file system is a third of the main process's time
+        # at 100k figures, mostly waiting: threads overlap that with reading the workers' results.
+        self._pending.append(self._files.submit(path.write_bytes, content))
+        while len(self._pending) > _MAX_PENDING_FILES:
+            self._pending.popleft().result()
+
+    def _drain(self) -> None:
+        while self._pending:
+            self._pending.popleft().result()
 
     def finish(self, void_turtle: bytes) -> dict[str, Path]:
         """Close the staged files and move every output (and the staged report.json) into place."""
+        self._drain()
+        self._files.shutdown()
         self._turtle.close()
         self._ntriples.close()
         (self.staging / VOID).write_bytes(void_turtle)
@@ -221,6 +240,8 @@ class OutputWriter:
             os.replace(staged, target)
 
     def abort(self) -> None:
+        self._files.shutdown(cancel_futures=True)
+        self._pending.clear()
         self._turtle.close()
         self._ntriples.close()
         shutil.rmtree(self.staging, ignore_errors=True)
