@@ -298,6 +298,11 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/pfocr-bench"))
     parser.add_argument("--no-store", action="store_true")
     parser.add_argument(
+        "--results",
+        default="latest",
+        help="name of the result files in benchmarks/results/ (default: latest.json and latest.md)",
+    )
+    parser.add_argument(
         "--store-only",
         type=Path,
         default=None,
@@ -340,8 +345,8 @@ def main() -> None:
         result["store"] = {"records": largest["records"], **bench_store(args.work, Path(largest["out"]))}
         print(json.dumps(result["store"]), flush=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "latest.json").write_text(json.dumps(result, indent=2) + "\n")
-    (RESULTS / "latest.md").write_text(markdown(result))
+    (RESULTS / f"{args.results}.json").write_text(json.dumps(result, indent=2) + "\n")
+    (RESULTS / f"{args.results}.md").write_text(markdown(result))
     print(markdown(result))
 
 

@@ -27,15 +27,17 @@ _COERCED_TO_ID: frozenset[str] = frozenset(
 )
 
 
-@lru_cache(maxsize=65536)
-def compact_iri(iri: str) -> str:
-    """``prefix:local`` for an IRI under one of our prefixes, else the IRI itself."""
+def _compact_iri(iri: str) -> str:
     found = vocab.NAMESPACE_PATTERN.match(iri)
     if found is not None:
         local = iri[found.end() :]
         if _SAFE_LOCAL.match(local) and not local.endswith("."):
             return f"{found.lastgroup}:{local}"
     return iri
+
+
+#: ``prefix:local`` for an IRI under one of our prefixes, else the IRI itself (memoised).
+compact_iri = lru_cache(maxsize=65536)(_compact_iri)
 
 
 def _compact_value(term: str, coerced: bool) -> Any:
@@ -134,7 +136,10 @@ def figure_document(own: rdf.Nodes, shared: Iterable[tuple[rdf.Triple, ...]], fi
                     merged_nodes[subject].setdefault(predicate, []).append(obj)
     graph = []
     for subject in sorted(own_properties.keys() | compacted.keys() | merged, key=lambda s: (s != first, s)):
-        node: dict[str, Any] = {"@id": compact_iri(subject)}
+        # a figure's fragment nodes (its mentions) occur nowhere else: not worth a memo entry
+        node: dict[str, Any] = {
+            "@id": _compact_iri(subject) if subject.startswith(first) else compact_iri(subject)
+        }
         if subject in merged:
             node.update(_properties(merged_nodes[subject]))
         else:

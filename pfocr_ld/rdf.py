@@ -104,15 +104,17 @@ _PN_LOCAL = re.compile(r"^[A-Za-z0-9_:]([A-Za-z0-9_.:\-]*[A-Za-z0-9_:\-])?$")
 _NAMESPACE = vocab.NAMESPACE_PATTERN
 
 
-@lru_cache(maxsize=65536)
-def turtle_iri(value: str) -> str:
-    """``prefix:local`` when the local part is a valid Turtle PN_LOCAL, else ``<iri>``."""
+def _turtle_iri(value: str) -> str:
     found = _NAMESPACE.match(value)
     if found is not None:
         local = value[found.end() :]
         if local and _PN_LOCAL.match(local):
             return f"{found.lastgroup}:{local}"
     return f"<{value}>"
+
+
+#: ``prefix:local`` when the local part is a valid Turtle PN_LOCAL, else ``<iri>`` (memoised).
+turtle_iri = lru_cache(maxsize=65536)(_turtle_iri)
 
 
 def turtle_prefixes() -> bytes:
@@ -158,8 +160,12 @@ def turtle(triples: list[Triple]) -> bytes:
     return turtle_nodes(group(triples))
 
 
-def turtle_nodes(nodes: Nodes) -> bytes:
-    """Turtle statements for grouped triples: one per subject, ``a`` first, predicates in order."""
+def turtle_nodes(nodes: Nodes, once: str | None = None) -> bytes:
+    """Turtle statements for grouped triples: one per subject, ``a`` first, predicates in order.
+
+    Subjects starting with ``once`` (a figure's IRI: its mention nodes are fragments of it) occur
+    in no other block, so they bypass the memo of IRIs that recur (genes, predicates).
+    """
     out: list[str] = []
     for subject, properties in nodes.items():
         types = properties.get(RDF_TYPE)
@@ -173,5 +179,6 @@ def turtle_nodes(nodes: Nodes) -> bytes:
                 clauses.append(f"{turtle_iri(predicate)} {term}")
             else:
                 clauses.append(f"{turtle_iri(predicate)} " + " , ".join([_turtle_object(o) for o in objects]))
-        out.append(turtle_iri(subject) + " " + " ;\n\t".join(clauses) + " .\n")
+        name = _turtle_iri(subject) if once is not None and subject.startswith(once) else turtle_iri(subject)
+        out.append(name + " " + " ;\n\t".join(clauses) + " .\n")
     return "".join(out).encode("utf-8")

@@ -96,7 +96,7 @@ def serialize_figure(
     own = graph.own_triples()
     # Grouped once, read by the Turtle, JSON-LD and schema.org writers alike.
     own_nodes = rdf.group(own)
-    own_turtle = rdf.turtle_nodes(own_nodes)
+    own_turtle = rdf.turtle_nodes(own_nodes, once=graph.iri)
     own_nt = rdf.ntriples(own)
     descriptions = sorted(graph.shared.items())
     shared = [serialize_description(node, triples) for node, triples in descriptions]
