@@ -244,7 +244,13 @@ def markdown(result: dict[str, Any]) -> str:
             f"{stage.get('validate', 0):.0f} | {stage.get('write (main process)', 0):.0f} | "
             f"{sizes['pfocr.ttl']} | {sizes['pfocr.nt.gz']} | {sizes['jsonld']} |"
         )
-    lines += ["", "Stage columns are CPU-seconds summed over worker processes (write: the main process).", ""]
+    lines += [
+        "",
+        "Stage columns: seconds spent in each stage inside the worker processes, summed over the "
+        "workers (wall-clock time, so it includes time a worker waited for a core); write: the main "
+        "process.",
+        "",
+    ]
     if result["naive"]:
         lines += [
             "| records | naive wall (s) | naive records/s | naive peak RSS (MB) | ours records/s | ratio |",
@@ -309,7 +315,16 @@ def main() -> None:
         help="only load this existing build folder into a store and time the named queries "
         "(results merged into benchmarks/results/latest.json)",
     )
+    parser.add_argument(
+        "--markdown-only",
+        action="store_true",
+        help="only rewrite benchmarks/results/RESULTS.md from RESULTS.json",
+    )
     args = parser.parse_args()
+    if args.markdown_only:
+        saved = json.loads((RESULTS / f"{args.results}.json").read_text())
+        (RESULTS / f"{args.results}.md").write_text(markdown(saved))
+        return
     if args.store_only is not None:
         latest = RESULTS / "latest.json"
         result = json.loads(latest.read_text()) if latest.exists() else {"builds": [], "naive": []}

@@ -4,7 +4,9 @@ This module owns the data flow of ``pfocr-ld build``: discovery (main process) â
 map, validate and serialise (worker processes, one batch of records per task) â†’ ordered writing
 and statistics (main process). Workers return finished bytes, so the main process only appends;
 results come back in input order, which makes the output independent of worker count and batch
-size. Memory is bounded by the batches in flight, not by the corpus.
+size. Memory is bounded by the batches in flight, not by the corpus. A thread of the main
+process reads the files of the next few batches into the page cache ahead of the workers, and
+the cycle collector runs rarely during a build (see :func:`_rare_cycle_collection`).
 """
 
 from __future__ import annotations

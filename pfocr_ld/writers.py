@@ -7,6 +7,9 @@ paper …) serialised once per worker and cached, and the figure's JSON-LD docum
 descriptions the dump does not hold yet — so ``pfocr.ttl`` describes each gene once, at its first
 figure — to files in a staging folder that replace the published ones only when the build
 finishes. Nothing a reader sees is ever half-written: a failed build leaves the previous release.
+The per-figure JSON-LD files are created by two writer threads, which overlap the file system's
+per-file cost with the main process's reading of results. A worker sends each shared
+description in full once and references to it afterwards (:meth:`SharedDescription.as_reference`).
 
 Compressed outputs are multi-member gzip streams, one or two members per figure: the bytes depend
 only on the figures and their order, never on batch size or worker count, and every gzip reader
