@@ -58,14 +58,6 @@ _coerced_value = lru_cache(maxsize=100_000)(lambda term: _compact_value(term, Tr
 _plain_value = lru_cache(maxsize=100_000)(lambda term: _compact_value(term, False))
 
 
-def _value(term: str, coerced: bool) -> Any:
-    return _coerced_value(term) if coerced else _plain_value(term)
-
-
-def _group(triples: Iterable[rdf.Triple]) -> rdf.Nodes:
-    return rdf.group(triples)
-
-
 def _key(predicate: str) -> tuple[str, Any]:
     key = compact_iri(predicate)
     return key, _coerced_value if key in _COERCED_TO_ID else _plain_value
@@ -95,12 +87,12 @@ def _properties(predicates: dict[str, list[str]]) -> dict[str, Any]:
 @lru_cache(maxsize=20_000)
 def _shared_properties(description: tuple[rdf.Triple, ...]) -> tuple[tuple[str, dict[str, Any]], ...]:
     # A gene or paper is described identically in thousands of figures: compact it once per worker.
-    return tuple((subject, _properties(predicates)) for subject, predicates in _group(description).items())
+    return tuple((subject, _properties(predicates)) for subject, predicates in rdf.group(description).items())
 
 
 def node_objects(triples: Iterable[rdf.Triple], first: str | None = None) -> list[dict[str, Any]]:
     """One compacted node object per subject; ``first`` (the figure) leads, others follow by IRI."""
-    nodes = _group(triples)
+    nodes = rdf.group(triples)
     return [
         {"@id": compact_iri(subject), **_properties(nodes[subject])}
         for subject in sorted(nodes, key=lambda s: (s != first, s))

@@ -167,20 +167,18 @@ class Table:
     rows: list[dict[str, str]]
 
 
-def read_table(path: Path, problems: list[Problem], *, missing_ok: bool = False) -> Table | None:
+def read_table(path: Path, problems: list[Problem]) -> Table | None:
     """Read a TSV table; rows with the wrong number of cells are reported and skipped.
 
-    With ``missing_ok`` a missing file is no problem (``None``): opening is the existence check,
-    one system call fewer per candidate than asking first.
+    A missing file raises ``FileNotFoundError`` (the caller looks in the next folder: opening is
+    the existence check, one system call fewer per candidate than asking first); an unreadable
+    one is reported and gives ``None``.
     """
     try:
         with open(path, "rb") as handle:
             text = handle.read().decode("utf-8")
     except FileNotFoundError:
-        if missing_ok:
-            return None
-        problems.append(Problem(str(path), "table", "unreadable: no such file"))
-        return None
+        raise
     except UnicodeDecodeError as exc:
         problems.append(Problem(str(path), "table", f"not UTF-8: {exc.reason} at byte {exc.start}"))
         return None
@@ -387,11 +385,11 @@ def read_source(source: RecordSource) -> Iterator[SourceRecord]:
             if not isinstance(figid, str) or not figid or "/" in figid or "\\" in figid:
                 continue
             for folder in source.table_dirs:
-                candidate = Path(folder) / f"{figid}-{kind}.tsv"
-                reported = len(problems)
-                table = read_table(candidate, problems, missing_ok=True)
+                try:
+                    table = read_table(Path(folder) / f"{figid}-{kind}.tsv", problems)
+                except FileNotFoundError:
+                    continue
                 if table is not None:
                     tables[kind] = table
-                if table is not None or len(problems) > reported:
-                    break  # found (or found but unreadable, which is reported): look no further
+                break  # found (perhaps unreadable, which is reported): look no further
         yield SourceRecord(source.path, fields, tables, problems)
