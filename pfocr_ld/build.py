@@ -38,7 +38,7 @@ from pfocr_ld.records import (
     read_organism_pages,
     read_source,
 )
-from pfocr_ld.writers import OutputWriter, SerializedFigure, serialize_figure
+from pfocr_ld.writers import OutputWriter, SerializedFigure, drop_sent, serialize_figure
 
 DEFAULT_BATCH_SIZE = 250
 
@@ -189,12 +189,7 @@ def process_batch(sources: Sequence[RecordSource]) -> BatchResult:
     # Batches reach a worker in source order, so the first figure of the dump that needs a
     # description is always one its worker sent in full.
     for figure_result in result.figures:
-        shared = figure_result.serialized.shared
-        for index, description in enumerate(shared):
-            if description.key in state.sent:
-                shared[index] = description.as_reference()
-            else:
-                state.sent.add(description.key)
+        drop_sent(figure_result.serialized, state.sent)
     ordered = sorted(
         zip(problem_positions, result.problems, strict=True),
         key=lambda pair: (pair[0], *_problem_order(pair[1].as_dict())),

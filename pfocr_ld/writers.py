@@ -9,7 +9,7 @@ figure — to files in a staging folder that replace the published ones only whe
 finishes. Nothing a reader sees is ever half-written: a failed build leaves the previous release.
 The per-figure JSON-LD files are created by two writer threads, which overlap the file system's
 per-file cost with the main process's reading of results. A worker sends each shared
-description in full once and references to it afterwards (:meth:`SharedDescription.as_reference`).
+description in full once and only its key afterwards (:func:`drop_sent`).
 
 Compressed outputs are multi-member gzip streams, one or two members per figure: the bytes depend
 only on the figures and their order, never on batch size or worker count, and every gzip reader
@@ -29,6 +29,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from pfocr_ld import jsonld, rdf, schemaorg
 from pfocr_ld.contexts import pfocr_context
@@ -47,37 +48,28 @@ _MAX_PENDING_FILES = 512
 GZIP_LEVEL = 3  # measured: 2.5x faster than 6 for 14% more bytes; parallel bulk loads care more about time
 
 
-@dataclass(frozen=True)
-class SharedDescription:
-    """A shared node's description, serialised; ``digest`` tells variants of one node apart."""
+class SharedDescription(NamedTuple):
+    """A shared node's description, serialised; ``digest`` tells variants of one node apart.
+
+    A named tuple rather than a dataclass: tens of them cross the process boundary with every
+    figure, and tuples pickle several times faster.
+    """
 
     node: str
     digest: int
     turtle: bytes
     ntriples: bytes
-    lines: int
 
     @property
     def key(self) -> tuple[str, int]:
         return self.node, self.digest
-
-    @property
-    def is_reference(self) -> bool:
-        """True for a reference to a description its worker has sent the main process before."""
-        return not self.ntriples
-
-    def as_reference(self) -> SharedDescription:
-        # Sending a gene's bytes with each of its figures would pickle and pipe gigabytes a corpus.
-        return SharedDescription(self.node, self.digest, b"", b"", self.lines)
 
 
 @lru_cache(maxsize=20_000)
 def serialize_description(node: str, triples: tuple[rdf.Triple, ...]) -> SharedDescription:
     ordered = sorted(triples)
     nt = rdf.ntriples(ordered)
-    return SharedDescription(
-        node, zlib.crc32(nt) << 32 | zlib.adler32(nt), rdf.turtle(ordered), nt, len(ordered)
-    )
+    return SharedDescription(node, zlib.crc32(nt) << 32 | zlib.adler32(nt), rdf.turtle(ordered), nt)
 
 
 @dataclass
@@ -87,6 +79,9 @@ class SerializedFigure:
     turtle: bytes  # the figure's own triples; gzip member when the build compresses Turtle
     ntriples_gz: bytes  # the same as a gzip member
     own_triples: int
+    #: the keys of every shared description the figure's block holds, in node order
+    shared_keys: list[tuple[str, int]]
+    #: those descriptions in full, less any that :meth:`drop_sent` removed
     shared: list[SharedDescription]
     jsonld: bytes
     schemaorg: bytes  # the block a web page embeds
@@ -109,11 +104,23 @@ def serialize_figure(
         turtle=gzip.compress(own_turtle, GZIP_LEVEL, mtime=0) if compress_turtle else own_turtle,
         ntriples_gz=gzip.compress(own_nt, GZIP_LEVEL, mtime=0),
         own_triples=len(own),
+        shared_keys=[d.key for d in shared],
         shared=shared,
         jsonld=jsonld.dumps(jsonld.figure_document(own_nodes, (t for _, t in descriptions), graph.iri)),
         schemaorg=jsonld.dumps(schemaorg.embed_block_parts(own_nodes, graph.shared, graph.iri)),
         block_ntriples=own_nt + b"".join(d.ntriples for d in shared) if keep_block_ntriples else b"",
     )
+
+
+def drop_sent(figure: SerializedFigure, sent: set[tuple[str, int]]) -> None:
+    """Keep in full only the descriptions not in ``sent`` (and add those to it).
+
+    A worker sends each description to the main process once; later figures carry only its key,
+    which is all the writer needs to find it among the published or held descriptions.
+    """
+    fresh = [d for d in figure.shared if d.key not in sent]
+    sent.update(d.key for d in fresh)
+    figure.shared = fresh
 
 
 def _pack(hashes: set[int]) -> bytes:
@@ -149,31 +156,33 @@ class OutputWriter:
     def hold(self, figure: SerializedFigure) -> None:
         """Keep the descriptions of a figure that is not published (e.g. a duplicate figid).
 
-        Its worker sent them in full and will send only references from now on, so the first
+        Its worker sent them in full and will send only their keys from now on, so the first
         published figure that needs one finds it here.
         """
         for description in figure.shared:
-            if not description.is_reference and not self._is_published(description):
+            if not self._is_published(description.node, description.digest):
                 self._held.setdefault(description.key, description)
 
-    def _is_published(self, description: SharedDescription) -> bool:
-        known = self._described.get(description.node)
-        return known is not None and description.digest in known[0]
+    def _is_published(self, node: str, digest: int) -> bool:
+        known = self._described.get(node)
+        return known is not None and digest in known[0]
 
     def _new_shared(self, figure: SerializedFigure) -> list[SharedDescription]:
         fresh: list[SharedDescription] = []
-        for description in figure.shared:
-            if self._is_published(description):
+        carried: dict[tuple[str, int], SharedDescription] | None = None
+        for key in figure.shared_keys:
+            node, digest = key
+            if self._is_published(node, digest):
                 continue
-            if description.is_reference:
-                held = self._held.pop(description.key, None)
-                if held is None:
-                    raise RuntimeError(f"internal error: {description.node} was never sent in full")
-                description = held
-            known = self._described.get(description.node)
+            if carried is None:
+                carried = {d.key: d for d in figure.shared}
+            description = carried.get(key) or self._held.pop(key, None)
+            if description is None:
+                raise RuntimeError(f"internal error: {node} was never sent in full")
+            known = self._described.get(node)
             lines = {hash(line) for line in description.ntriples.splitlines()}
             if known is None:
-                self._described[description.node] = ((description.digest,), _pack(lines))
+                self._described[node] = ((digest,), _pack(lines))
                 self.triples += len(lines)
             else:
                 # The same node described differently by another figure (e.g. a renamed gene symbol):
@@ -181,7 +190,7 @@ class OutputWriter:
                 digests, packed = known
                 published = set(array("q", packed))
                 self.triples += len(lines - published)
-                self._described[description.node] = ((*digests, description.digest), _pack(published | lines))
+                self._described[node] = ((*digests, digest), _pack(published | lines))
             fresh.append(description)
         return fresh
 
