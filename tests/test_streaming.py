@@ -71,3 +71,24 @@ def test_peak_memory_does_not_grow_with_the_corpus(corpora: dict[int, Path], tmp
     assert large <= small * 1.6, (
         f"peak RSS {small / 2**20:.0f} MB at 300 records, {large / 2**20:.0f} MB at 1200"
     )
+
+
+@pytest.mark.parametrize("fadvise", [True, False], ids=["posix_fadvise", "read"])
+def test_prefetch_tolerates_missing_files_and_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fadvise: bool
+) -> None:
+    from pfocr_ld import records
+
+    if not fadvise:
+        monkeypatch.setattr(records, "_FADVISE", None)
+    synthesize(3, tmp_path / "corpus", seed=2)
+    sources = records.discover([tmp_path / "corpus"]).sources
+    before = {p: p.read_bytes() for p in (tmp_path / "corpus").rglob("*") if p.is_file()}
+    (tmp_path / "corpus" / "_data" / f"{sources[0].sort_key}-genes.tsv").unlink()
+    gone = records.RecordSource("PMC0__gone", str(tmp_path / "corpus" / "_figures" / "PMC0__gone.md"), ())
+    for source in [*sources, gone]:
+        records.prefetch_source(source)  # a missing table or record is not an error here
+    after = {p: p.read_bytes() for p in (tmp_path / "corpus").rglob("*") if p.is_file()}
+    assert len(after) == len(before) - 1
+    assert all(before[p] == content for p, content in after.items())
+    assert [r.path for s in sources for r in records.read_source(s)] == [s.path for s in sources]
