@@ -167,3 +167,30 @@ def test_a_description_first_seen_in_a_rejected_duplicate_is_still_published(
     assert report.published == 2 and [r["field"] for r in report.rejected] == ["figid"]
     turtle = (tmp_path / "out" / "pfocr.ttl").read_text(encoding="utf-8")
     assert turtle.count('rdfs:label "TLR4"') == 1 and turtle.count('rdfs:label "TP53"') == 1
+
+
+def test_rebuilding_replaces_the_previous_release_and_leaves_no_retired_folders(
+    tmp_path: Path, sample_dir: Path
+) -> None:
+    out = tmp_path / "out"
+    assert run("build", str(sample_dir), "--out", str(out)).returncode == 0
+    stale = out / "jsonld" / "PMC0__withdrawn.jsonld"
+    stale.write_text("{}", encoding="utf-8")  # a figure the next release no longer has
+    first = {p.name: p.read_bytes() for p in (out / "jsonld").iterdir() if p != stale}
+    assert run("build", str(sample_dir), "--out", str(out)).returncode == 0
+    assert not stale.exists()
+    assert {p.name: p.read_bytes() for p in (out / "jsonld").iterdir()} == first
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == []
+
+
+def test_remove_tree_deletes_many_files_in_nested_folders(tmp_path: Path) -> None:
+    from pfocr_ld.writers import remove_tree
+
+    root = tmp_path / "retired"
+    for folder in ("jsonld", "schemaorg", "schemaorg/nested"):
+        (root / folder).mkdir(parents=True)
+        for index in range(700):  # more than the threshold for deleting with threads
+            (root / folder / f"{index}.jsonld").write_bytes(b"{}")
+    remove_tree(root)
+    assert not root.exists()
+    remove_tree(root)  # already gone: nothing to do, no error
