@@ -288,14 +288,16 @@ def load_build_output(out_dir: Path | str, store_dir: Path | str, *, graph: str 
     """Load a finished build folder (records + ``void.ttl``) into the persistent store at ``store_dir``.
 
     This is what ``pfocr-ld build --store DIR`` runs after writing its outputs. It opens and releases
-    the store itself, so no other process may hold ``store_dir`` open for writing meanwhile.
+    the store itself, so no other process may hold ``store_dir`` open for writing meanwhile. The
+    build has just written (and checked every IRI of) these files, so they are parsed leniently:
+    Oxigraph skips re-validating IRIs (a 30.9M-quad build: 165 s, against 179 s strict in an earlier run).
     """
     out_dir = Path(out_dir)
     if not is_build_output(out_dir):
         raise StoreError(f"{out_dir}: not a pfocr-ld build folder (no pfocr.nt.gz, pfocr.ttl or void.ttl)")
     store = open_store(store_dir)
     try:
-        return load_dumps(store, [out_dir], graph=graph)
+        return load_dumps(store, [out_dir], graph=graph, lenient=True)
     finally:
         del store  # releases the RocksDB lock now rather than at some later collection
 
