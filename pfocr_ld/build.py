@@ -84,7 +84,7 @@ class _WorkerState:
     organisms: OrganismIndex
     compress: bool
     validator: Any | None
-    #: shared descriptions this worker has sent in full; later figures send references only
+    #: shared descriptions this worker has sent in full; later figures send their keys only
     sent: set[tuple[str, int]] = field(default_factory=set)
 
 

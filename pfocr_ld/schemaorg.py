@@ -44,12 +44,12 @@ def _index(triples: list[rdf.Triple], figure_iri: str) -> dict[str, dict[str, li
         elif predicate == _IS_PART_OF and obj == figure_ref:
             parts.append(subject)
         elif predicate in _DISEASE_TAGS and subject == figure_iri:
-            nodes[figure_iri][vocab.T.schema["about"]].append(obj)
+            nodes[figure_iri][_ABOUT].append(obj)
     figure = nodes[figure_iri]
     for part in parts:
         if _MENTIONABLE & set(nodes[part].get(_TYPE, ())):
-            figure[vocab.T.schema["mentions"]].append(f"<{part}>")
-            figure[vocab.T.schema["keywords"]].extend(nodes[part].get(vocab.T.schema["name"], ()))
+            figure[_MENTIONS].append(f"<{part}>")
+            figure[_KEYWORDS].extend(nodes[part].get(_NAME, ()))
     return nodes
 
 

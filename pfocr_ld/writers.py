@@ -82,7 +82,7 @@ class SerializedFigure:
     own_triples: int
     #: the keys of every shared description the figure's block holds, in node order
     shared_keys: list[tuple[str, int]]
-    #: those descriptions in full, less any that :meth:`drop_sent` removed
+    #: those descriptions in full, less any that :func:`drop_sent` removed
     shared: list[SharedDescription]
     jsonld: bytes
     schemaorg: bytes  # the block a web page embeds
@@ -163,7 +163,7 @@ class OutputWriter:
         self._described: dict[str, tuple[tuple[int, ...], bytes]] = {}
         self._held: dict[tuple[str, int], SharedDescription] = {}
         self._files = ThreadPoolExecutor(max_workers=2, thread_name_prefix="pfocr-write")
-        self._pending: deque[Future[int]] = deque()
+        self._pending: deque[Future[None]] = deque()
 
     def hold(self, figure: SerializedFigure) -> None:
         """Keep the descriptions of a figure that is not published (e.g. a duplicate figid).
