@@ -32,6 +32,10 @@ import psutil
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "benchmarks" / "results"
+# Measure this checkout's code, not whatever pfocr-ld is installed: queries run in this process,
+# the build and load in child processes that inherit PYTHONPATH.
+sys.path.insert(0, str(REPO))
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
 WHOLE_CORPUS_QUERIES = {"gene-sets", "figures-per-organism"}
 
 
