@@ -1,20 +1,19 @@
-"""A SELECT query's final ``ORDER BY``, evaluated in Python for the embedded store.
+"""A SELECT query's final ``ORDER BY``, evaluated in Python for the embedded store and the server.
 
 Oxigraph compares two long literals (figure ids, titles) by reading both strings from its
 dictionary in RocksDB, once per comparison. On a 100,000-figure store that made sorting cost more
-than answering: ``figures-for-gene`` for a gene shown in 18,303 figures took 2.2 s, 0.9 s without
-its ``ORDER BY``; ``gene-sets`` (3.3 M rows) 403 s, 182 s without. Python sorts those rows in
-milliseconds to seconds.
+than answering: ``figures-for-gene`` for a gene shown in 18,303 figures took 2.5-3.2 s, 1.2-1.7 s
+sorted here; ``gene-sets`` (3.3 M rows) 432 s, 159 s sorted here.
 
 So :func:`defer_order` takes a SELECT query whose last clause is ``ORDER BY`` over plain variables
 (``?v``, ``ASC(?v)``, ``DESC(?v)``; no ``LIMIT``/``OFFSET``, which would have to see the order)
 and returns the query without that clause plus the sort keys, and :func:`sort_rows` sorts the
-rows by SPARQL's order (SPARQL 1.1 §15.1) where it is fully defined: unbound < IRIs < literals;
-IRIs and ``xsd:string`` literals by code point, numbers by value. Where engines may disagree
-(blank nodes, language-tagged strings, dates, booleans, ``xsd:float``, strings mixed with numbers
-or doubles with integers in one column) it returns ``None`` and the caller runs the original
-query, so the engine orders it. Rows with equal keys keep the engine's order, which SPARQL leaves
-unspecified either way.
+rows in the order Oxigraph gives them, which is SPARQL's (SPARQL 1.1 §15.1) where that is defined:
+unbound < IRIs < literals; IRIs and strings by code point (a language-tagged string just before
+the plain one of the same text, then by tag), numbers by value. Where engines may disagree (blank
+nodes, dates, booleans, ``xsd:float``, strings mixed with numbers or doubles with integers in one
+column) it returns ``None`` and the caller runs the original query, so the engine orders it. Rows
+with equal keys keep the engine's order, which SPARQL leaves unspecified either way.
 """
 
 from __future__ import annotations
@@ -109,11 +108,12 @@ def _literal_key(term: ox.Literal) -> tuple[str, Any] | None:
     Numbers only where Oxigraph holds them exactly as Python does: integers in 64 bits, decimals of
     at most 18 fractional digits below 10^20, doubles; ill-typed and other literals are ``None``.
     """
-    if term.language:
-        return None
     datatype, lexical = term.datatype.value, term.value
+    if term.language:
+        # Oxigraph's order: by text, then a tagged string before the plain one, then by tag
+        return "string", (lexical, 0, term.language)
     if datatype == _XSD_STRING:
-        return "string", lexical
+        return "string", (lexical, 1, "")
     if datatype in _INTEGER_TYPES and _INTEGER.fullmatch(lexical):
         number = int(lexical)
         return ("integer", number) if -(2**63) <= number < 2**63 else None

@@ -71,7 +71,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from pfocr_ld import jsonld, rdf, schemaorg, templates, vocab
+from pfocr_ld import jsonld, ordering, rdf, schemaorg, templates, vocab
 from pfocr_ld.contexts import pfocr_context
 from pfocr_ld.mapping import Mapper
 
@@ -342,11 +342,9 @@ def _tsv_cell(term: Any) -> str:
     return "" if term is None else str(term)
 
 
-def _select_body(answer: ox.QuerySolutions, fmt: str, job: QueryJob) -> tuple[bytes, int]:
-    from pfocr_ld.query import write_delimited, write_srj, write_srx
-
+def _select_rows(answer: ox.QuerySolutions, job: QueryJob) -> tuple[list[str], list[tuple[Any, ...]]]:
     variables = [v.value for v in answer.variables]
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[Any, ...]] = []
     size = 0
     for solution in answer:
         if len(rows) >= job.max_rows:
@@ -354,14 +352,21 @@ def _select_body(answer: ox.QuerySolutions, fmt: str, job: QueryJob) -> tuple[by
                 f"the result has more than {job.max_rows:,} rows, the limit of this server (--max-results); "
                 "add a LIMIT to the query, or page through the results with LIMIT and OFFSET"
             )
-        row = {name: solution[name] for name in variables}
-        size += sum(len(str(term)) + 8 for term in row.values() if term is not None)
+        row = tuple(solution)
+        size += sum(len(str(term)) + 8 for term in row if term is not None)
         if size > job.max_bytes:
             raise _TooLarge(
                 f"the result is larger than {job.max_bytes >> 20} MiB, the limit of this server; "
                 "ask for fewer rows or shorter values"
             )
         rows.append(row)
+    return variables, rows
+
+
+def _select_body(variables: list[str], ordered: list[tuple[Any, ...]], fmt: str) -> tuple[bytes, int]:
+    from pfocr_ld.query import write_delimited, write_srj, write_srx
+
+    rows = [dict(zip(variables, row, strict=True)) for row in ordered]
     out = io.StringIO()
     if fmt == "json":
         write_srj(variables, rows, out)
@@ -427,8 +432,11 @@ def run_job(store: ox.Store, job: QueryJob) -> QueryOutcome:
         options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
     if job.named_graphs:
         options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
+    # As in pfocr-ld query: a final ORDER BY of plain variables is cheaper sorted here (the rows
+    # are collected anyway, under --max-results); the engine orders whatever this cannot.
+    deferred = ordering.defer_order(job.text)
     try:
-        answer = store.query(job.text, **options)
+        answer = store.query(deferred.query if deferred else job.text, **options)
         if isinstance(answer, ox.QueryBoolean):
             kind, fmt = "ask", job.select_format
             if fmt is None:
@@ -438,7 +446,13 @@ def run_job(store: ox.Store, job: QueryJob) -> QueryOutcome:
             kind, fmt = "select", job.select_format
             if fmt is None:
                 return _not_acceptable(kind)
-            body, count = _select_body(answer, fmt, job)
+            variables, rows = _select_rows(answer, job)
+            if deferred is not None:
+                ordered = ordering.sort_rows(rows, variables, deferred.keys)
+                if ordered is None:  # terms only the engine orders
+                    variables, ordered = _select_rows(store.query(job.text, **options), job)
+                rows = ordered
+            body, count = _select_body(variables, rows, fmt)
         else:
             kind, fmt = "graph", job.graph_format
             if fmt is None:
