@@ -10,8 +10,10 @@ For each size it synthesises a corpus (``pfocr-ld synth``), builds it with valid
 process tree (sampled every 50 ms with psutil), output sizes and the time per stage. The naive
 pipeline (``benchmarks/naive.py``) runs on the same corpora in the same run, and the ratio of
 records/s is reported. The largest build is loaded into the embedded on-disk store and every named
-query is timed (median of 5 runs after one warm-up). Results go to ``benchmarks/results/latest.json``
-and ``benchmarks/results/latest.md``.
+query is timed (median of 5 runs after one warm-up). Before and after all that,
+``benchmarks/calibrate.py`` measures the machine's speed (one worker's CPU time per figure on a
+fixed slice of a corpus). Results go to ``benchmarks/results/latest.json`` and
+``benchmarks/results/latest.md`` (``--results NAME`` for other names).
 """
 
 from __future__ import annotations
@@ -88,6 +90,13 @@ def tree_size(path: Path) -> int:
 
 def cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "pfocr_ld.cli", *args]
+
+
+def calibrate(corpus: Path) -> dict[str, Any]:
+    """The machine's speed now (``benchmarks/calibrate.py``), in a fresh process like a worker's."""
+    command = [sys.executable, str(REPO / "benchmarks" / "calibrate.py"), str(corpus)]
+    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    return json.loads(done.stdout)
 
 
 def ensure_corpus(work: Path, size: int, seed: int) -> Path:
@@ -272,6 +281,19 @@ def markdown(result: dict[str, Any]) -> str:
         "process.",
         "",
     ]
+    calibration = result.get("calibration")
+    if calibration:
+        moments = ", ".join(
+            f"{moment} {calibration[moment]['cpu_ms_per_figure']} ms"
+            for moment in ("before", "after")
+            if moment in calibration
+        )
+        lines += [
+            f"Machine speed (`benchmarks/calibrate.py {calibration['corpus']}`: one build worker's CPU "
+            f"time per figure, median of {calibration['before']['rounds']} rounds over "
+            f"{calibration['before']['figures']:,} records): {moments}. Compare runs by it.",
+            "",
+        ]
     if result["naive"]:
         lines += [
             "| records | naive wall (s) | naive records/s | naive peak RSS (MB) | ours records/s | ratio |",
@@ -368,6 +390,10 @@ def main() -> None:
     corpora = {
         size: ensure_corpus(args.work, size, args.seed) for size in sorted(set(args.sizes) | set(args.naive))
     }
+    # the smallest corpus with the warm-up and three rounds of 1,000 records
+    calibration_corpus = corpora[min((size for size in corpora if size >= 3500), default=max(corpora))]
+    result["calibration"] = {"corpus": str(calibration_corpus), "before": calibrate(calibration_corpus)}
+    print(json.dumps(result["calibration"]), flush=True)
     for size in sorted(args.sizes):
         build = bench_build(args.work, corpora[size], size)
         result["builds"].append(build)
@@ -380,6 +406,7 @@ def main() -> None:
         largest = max(result["builds"], key=lambda b: b["records"])
         result["store"] = {"records": largest["records"], **bench_store(args.work, Path(largest["out"]))}
         print(json.dumps(result["store"]), flush=True)
+    result["calibration"]["after"] = calibrate(calibration_corpus)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{args.results}.json").write_text(json.dumps(result, indent=2) + "\n")
     (RESULTS / f"{args.results}.md").write_text(markdown(result))
