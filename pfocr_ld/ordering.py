@@ -31,14 +31,6 @@ from pfocr_ld import vocab
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 
 _XSD_STRING = vocab.XSD + "string"
-_INTEGER_TYPES = frozenset(
-    vocab.XSD + name
-    for name in (
-        "integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger",
-        "nonPositiveInteger", "negativeInteger", "unsignedInt", "unsignedLong", "unsignedShort",
-        "unsignedByte",
-    )
-)  # fmt: skip
 _DECIMAL = vocab.XSD + "decimal"
 _DOUBLE = vocab.XSD + "double"
 # XSD lexical forms: Python's int() and float() also take "1_000", " 1" and "+INF".
@@ -85,8 +77,10 @@ def defer_order(text: str) -> DeferredOrder | None:
     if form is None or form.group(1).upper() != "SELECT":
         return None
     end_of_pattern = masked.rfind("}")
+    if end_of_pattern < 0:
+        return None
     order = _ORDER_BY.search(masked, end_of_pattern + 1)
-    if end_of_pattern < 0 or order is None:
+    if order is None:
         return None
     keys: list[tuple[str, bool]] = []
     position, tail = order.end(), masked[order.end() :].rstrip()
@@ -114,7 +108,7 @@ def _literal_key(term: ox.Literal) -> tuple[str, Any] | None:
         return "string", (lexical, 0, term.language)
     if datatype == _XSD_STRING:
         return "string", (lexical, 1, "")
-    if datatype in _INTEGER_TYPES and _INTEGER.fullmatch(lexical):
+    if datatype in vocab.XSD_INTEGER_TYPES and _INTEGER.fullmatch(lexical):
         number = int(lexical)
         return ("integer", number) if -(2**63) <= number < 2**63 else None
     if datatype == _DECIMAL and _DECIMAL_LEXICAL.fullmatch(lexical):

@@ -589,24 +589,6 @@ def inject_values(text: str, bindings: Mapping[str, Term]) -> str:
 
 # Results ---------------------------------------------------------------------------------------
 _XSD = vocab.XSD
-_INTEGER_TYPES = {
-    _XSD + t
-    for t in (
-        "integer",
-        "int",
-        "long",
-        "short",
-        "byte",
-        "nonNegativeInteger",
-        "positiveInteger",
-        "nonPositiveInteger",
-        "negativeInteger",
-        "unsignedInt",
-        "unsignedLong",
-        "unsignedShort",
-        "unsignedByte",
-    )
-}
 _FLOAT_TYPES = {_XSD + "decimal", _XSD + "double", _XSD + "float"}
 
 
@@ -617,7 +599,7 @@ def plain_value(term: Term | None) -> str | int | float | bool | None:
     if isinstance(term, ox.Literal):
         datatype = term.datatype.value
         try:
-            if datatype in _INTEGER_TYPES:
+            if datatype in vocab.XSD_INTEGER_TYPES:
                 return int(term.value)
             if datatype in _FLOAT_TYPES:
                 return float(term.value)

@@ -36,6 +36,16 @@ IDOT: Final = "http://identifiers.org/idot/"
 OBO: Final = "http://purl.obolibrary.org/obo/"
 PFOCR: Final = "https://pfocr.wikipathways.org/vocab#"
 
+#: XSD's integer datatypes (xsd:integer and those derived from it), for reading query results.
+XSD_INTEGER_TYPES: Final = frozenset(
+    XSD + name
+    for name in (
+        "integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger",
+        "nonPositiveInteger", "negativeInteger", "unsignedInt", "unsignedLong", "unsignedShort",
+        "unsignedByte",
+    )
+)  # fmt: skip
+
 # Identifier spaces (identifiers.org prefix/id form, as WikiPathways writes them).
 NCBIGENE: Final = "https://identifiers.org/ncbigene/"
 CHEBI: Final = "https://identifiers.org/chebi/"  # local part keeps "CHEBI:"
