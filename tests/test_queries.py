@@ -631,7 +631,7 @@ def test_python_and_engine_order_agree(source: EmbeddedSource, name: str) -> Non
         assert Counter(map(repr, in_python)) == Counter(map(repr, by_engine)), (name, params)
         deferred = ordering.defer_order(inject_values(bound.text, bound.bindings))
         if deferred is not None:
-            keys = [name for name, _ in deferred.keys]
+            keys = [variable for variable, _ in deferred.keys]
             # ids, symbols and counts are ordered in Python; dates (dataset-metadata) by the engine
             in_python_order = [ordering.column_keys([r.get(k) for r in by_engine]) is not None for k in keys]
             assert all(in_python_order) == (name != "dataset-metadata"), (name, keys)
