@@ -219,6 +219,7 @@ def typical_parameters(store_dir: Path) -> dict[str, dict[str, str]]:
         "cooccurring-genes (one gene)": {"gene": gene},
         "figures-of-paper": {"paper": pmcid},
         "gene-sets": {},
+        "gene-sets (human genes)": {"taxon": "9606"},
         "dataset-metadata": {},
     }
 
@@ -319,7 +320,8 @@ def markdown(result: dict[str, Any]) -> str:
     if result.get("store"):
         store = result["store"]
         lines += [
-            f"Store ({store['records']:,} records): load {store['load_seconds']} s, "
+            f"Store ({store['records']:,} records"
+            f"{', measured ' + store['date'] if store.get('date') else ''}): load {store['load_seconds']} s, "
             f"peak RSS {store['load_peak_rss_mb']} MB.",
             "",
             "| query | parameters | rows | median ms |",
@@ -356,7 +358,7 @@ def main() -> None:
         type=Path,
         default=None,
         help="only load this existing build folder into a store and time the named queries "
-        "(results merged into benchmarks/results/latest.json)",
+        "(results merged into benchmarks/results/RESULTS.json, --results)",
     )
     parser.add_argument(
         "--markdown-only",
@@ -369,13 +371,17 @@ def main() -> None:
         (RESULTS / f"{args.results}.md").write_text(markdown(saved))
         return
     if args.store_only is not None:
-        latest = RESULTS / "latest.json"
-        result = json.loads(latest.read_text()) if latest.exists() else {"builds": [], "naive": []}
+        saved = RESULTS / f"{args.results}.json"
+        result = json.loads(saved.read_text()) if saved.exists() else {"builds": [], "naive": []}
         report = json.loads((args.store_only / "report.json").read_text())
-        result["store"] = {"records": report["records_read"], **bench_store(args.work, args.store_only)}
+        result["store"] = {
+            "records": report["records_read"],
+            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            **bench_store(args.work, args.store_only),
+        }
         RESULTS.mkdir(parents=True, exist_ok=True)
-        latest.write_text(json.dumps(result, indent=2) + "\n")
-        (RESULTS / "latest.md").write_text(markdown(result))
+        saved.write_text(json.dumps(result, indent=2) + "\n")
+        (RESULTS / f"{args.results}.md").write_text(markdown(result))
         print(markdown(result))
         return
     args.work.mkdir(parents=True, exist_ok=True)
