@@ -1,0 +1,145 @@
+"""The named queries on the bundled sample: in memory, on disk and on a real Oxigraph server.
+
+Regenerates the table "Timings on the bundled sample" of docs/queries.md:
+
+    python benchmarks/sample_queries.py            # prints a Markdown table
+
+It builds ``examples/pfocr-sample`` into a temporary folder, loads it into an in-memory store
+(``--data``), an on-disk store (``--store``, via ``load_build_output``) and publishes it to an
+``oxigraph serve`` started on 127.0.0.1 (``pfocr-ld publish``), then times each named query with
+its documented example parameters (plus ``cooccurring-genes`` over all pairs): median of 5 runs
+after one warm-up, query only, rows read to the end.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from pfocr_ld.build import BuildOptions, build  # noqa: E402
+from pfocr_ld.query import EmbeddedSource, RemoteSource, Source, library, run_named  # noqa: E402
+from pfocr_ld.store import load_build_output, load_dumps, open_store, publish  # noqa: E402
+
+SAMPLE = REPO / "examples" / "pfocr-sample"
+GRAPH = "https://pfocr.wikipathways.org/graph/sample"
+
+
+def median_ms(run: Callable[[], object], repeats: int = 5) -> float:
+    run()  # warm-up
+    timings = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        run()
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings) * 1000
+
+
+def time_query(source: Source, name: str, params: dict[str, str]) -> float:
+    return median_ms(lambda: sum(1 for _ in run_named(source, name, **params)))
+
+
+@contextlib.contextmanager
+def oxigraph_server(location: Path) -> Iterator[str]:
+    """``oxigraph serve --union-default-graph`` on a free local port; always stopped afterwards."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    binary = Path(sys.executable).with_name("oxigraph")
+    command = [str(binary) if binary.exists() else "oxigraph", "serve", "--location", str(location)]
+    command += ["--bind", f"127.0.0.1:{port}", "--union-default-graph"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            if process.poll() is not None:
+                raise SystemExit("oxigraph serve exited; is the test extra installed?")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{base}/query", params={"query": "ASK {}"}, timeout=1).status_code == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise SystemExit("oxigraph serve did not answer within 20 s")
+            time.sleep(0.05)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def cases() -> list[tuple[str, str, dict[str, str]]]:
+    """(label, query name, parameters): each named query with its example, and all gene pairs."""
+    found = []
+    for name, query in sorted(library().items()):
+        params = {key: str(value) for key, value in (query.example.get("params") or {}).items()}
+        shown = ", ".join(f"{key}={value}" for key, value in params.items())
+        found.append((f"{name} ({shown})" if shown else name, name, params))
+        if name == "cooccurring-genes":
+            found.append(("cooccurring-genes, all pairs", name, {}))
+    return found
+
+
+def main() -> None:
+    os.environ.setdefault("SOURCE_DATE_EPOCH", "1767225600")
+    work = Path(tempfile.mkdtemp(prefix="pfocr-sample-queries-"))
+    try:
+        out = work / "build"
+        build(BuildOptions([SAMPLE], out, workers=1, progress=False))
+        with gzip.open(out / "pfocr.nt.gz", "rb") as dump:
+            triples = sum(1 for _ in dump)
+
+        memory = ox.Store()
+        started = time.perf_counter()
+        load_dumps(memory, [out], count=False)
+        loads = {"memory": time.perf_counter() - started}
+        started = time.perf_counter()
+        load_build_output(out, work / "store")
+        loads["disk"] = time.perf_counter() - started
+
+        with oxigraph_server(work / "server") as base:
+            started = time.perf_counter()
+            publish([out], endpoint=base + "/query", graph=GRAPH)
+            loads["server"] = time.perf_counter() - started
+            sources: dict[str, Source] = {
+                "memory": EmbeddedSource(memory),
+                "disk": EmbeddedSource(open_store(work / "store", read_only=True)),
+                "server": RemoteSource(base + "/query", timeout=60),
+            }
+            rows: list[str] = [
+                f"| load / publish the build folder | {loads['memory']:.2f} s | {loads['disk']:.2f} s | "
+                f"{loads['server']:.2f} s |"
+            ]
+            for label, name, params in cases():
+                cells = []
+                for source in sources.values():
+                    count = sum(1 for _ in run_named(source, name, **params))
+                    cells.append(f"{time_query(source, name, params):.1f} ms")
+                rows.append(
+                    f"| {label}, {count:,} row{'s' if count != 1 else ''} | " + " | ".join(cells) + " |"
+                )
+            sources["server"].close()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"{triples:,} record triples; median of 5 runs after a warm-up, query only.\n")
+    print("| | in memory (`--data`) | on disk (`--store`) | Oxigraph server |")
+    print("|---|---|---|---|")
+    print("\n".join(rows))
+
+
+if __name__ == "__main__":
+    main()
