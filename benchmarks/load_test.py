@@ -28,8 +28,6 @@ import json
 import math
 import os
 import random
-import socket
-import subprocess
 import sys
 import time
 from collections import defaultdict
@@ -39,6 +37,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
+import servers  # benchmarks/servers.py, beside this script
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 MIX = (
@@ -71,16 +70,10 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextlib.contextmanager
 def started_server(store: Path, workers: int, timeout: float, base: str) -> Iterator[str]:
     """``pfocr-ld serve`` in a subprocess (so the load generator does not share its GIL)."""
-    port = free_port()
+    port = servers.free_port()
     command = [
         sys.executable,
         "-m",
@@ -99,27 +92,9 @@ def started_server(store: Path, workers: int, timeout: float, base: str) -> Iter
         "--log-level",
         "warning",
     ]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise SystemExit(f"pfocr-ld serve exited with status {process.returncode}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(url + "/ld/context.jsonld", timeout=2).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise SystemExit("pfocr-ld serve did not start within 60 s")
-            time.sleep(0.2)
+    with servers.running(command, url + "/ld/context.jsonld", what="pfocr-ld serve"):
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def named_queries() -> list[tuple[str, str]]:

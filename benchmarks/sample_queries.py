@@ -17,20 +17,19 @@ import contextlib
 import gzip
 import os
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import httpx
 import pyoxigraph as ox
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+import servers  # noqa: E402  (benchmarks/servers.py, beside this script)
 
 from pfocr_ld.build import BuildOptions, build  # noqa: E402
 from pfocr_ld.query import EmbeddedSource, RemoteSource, Source, library, run_named  # noqa: E402
@@ -57,29 +56,13 @@ def time_query(source: Source, name: str, params: dict[str, str]) -> float:
 @contextlib.contextmanager
 def oxigraph_server(location: Path) -> Iterator[str]:
     """``oxigraph serve --union-default-graph`` on a free local port; always stopped afterwards."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = servers.free_port()
     binary = Path(sys.executable).with_name("oxigraph")
     command = [str(binary) if binary.exists() else "oxigraph", "serve", "--location", str(location)]
     command += ["--bind", f"127.0.0.1:{port}", "--union-default-graph"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            if process.poll() is not None:
-                raise SystemExit("oxigraph serve exited; is the test extra installed?")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{base}/query", params={"query": "ASK {}"}, timeout=1).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise SystemExit("oxigraph serve did not answer within 20 s")
-            time.sleep(0.05)
+    with servers.running(command, f"{base}/query?query=ASK%20%7B%7D", what="oxigraph serve", quiet=True):
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def cases() -> list[tuple[str, str, dict[str, str]]]:
