@@ -21,7 +21,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -39,18 +39,15 @@ SAMPLE = REPO / "examples" / "pfocr-sample"
 GRAPH = "https://pfocr.wikipathways.org/graph/sample"
 
 
-def median_ms(run: Callable[[], object], repeats: int = 5) -> float:
-    run()  # warm-up
+def time_query(source: Source, name: str, params: dict[str, str], repeats: int = 5) -> tuple[float, int]:
+    """(median milliseconds of ``repeats`` runs after a warm-up, rows), every row read."""
+    rows = sum(1 for _ in run_named(source, name, **params))  # the warm-up
     timings = []
     for _ in range(repeats):
         started = time.perf_counter()
-        run()
+        sum(1 for _ in run_named(source, name, **params))
         timings.append(time.perf_counter() - started)
-    return statistics.median(timings) * 1000
-
-
-def time_query(source: Source, name: str, params: dict[str, str]) -> float:
-    return median_ms(lambda: sum(1 for _ in run_named(source, name, **params)))
+    return statistics.median(timings) * 1000, rows
 
 
 @contextlib.contextmanager
@@ -110,8 +107,8 @@ def main() -> None:
             for label, name, params in cases():
                 cells = []
                 for source in sources.values():
-                    count = sum(1 for _ in run_named(source, name, **params))
-                    cells.append(f"{time_query(source, name, params):.1f} ms")
+                    milliseconds, count = time_query(source, name, params)
+                    cells.append(f"{milliseconds:.1f} ms")
                 rows.append(
                     f"| {label}, {count:,} row{'s' if count != 1 else ''} | " + " | ".join(cells) + " |"
                 )
