@@ -27,6 +27,7 @@ import click
 import orjson
 
 from pfocr_ld import vocab
+from pfocr_ld.labels import Resolution, Votes, figure_values
 from pfocr_ld.mapping import Mapper
 from pfocr_ld.model import figure_from_source
 from pfocr_ld.records import (
@@ -84,6 +85,8 @@ class _WorkerState:
     organisms: OrganismIndex
     compress: bool
     validator: Any | None
+    #: the release's values for shared nodes that records disagree about (the first pass's outcome)
+    resolution: Resolution = field(default_factory=Resolution)
     #: shared descriptions this worker has sent in full; later figures send their keys only
     sent: set[tuple[str, int]] = field(default_factory=set)
 
@@ -92,7 +95,12 @@ _STATE: _WorkerState | None = None
 
 
 def _init_worker(
-    base: str, organisms: OrganismIndex, compress: bool, validate: bool, shapes: Path | None
+    base: str,
+    organisms: OrganismIndex,
+    compress: bool,
+    validate: bool,
+    shapes: Path | None,
+    resolution: Resolution | None = None,
 ) -> None:
     global _STATE
     validator = None
@@ -100,7 +108,7 @@ def _init_worker(
         from pfocr_ld.validation import BatchValidator
 
         validator = BatchValidator(shapes)
-    _STATE = _WorkerState(Mapper(base), organisms, compress, validator)
+    _STATE = _WorkerState(Mapper(base), organisms, compress, validator, resolution or Resolution())
     gc.freeze()  # the compiled shapes and the organism index live as long as the worker
 
 
@@ -126,6 +134,32 @@ def _rare_cycle_collection() -> Iterator[None]:
     finally:
         gc.set_threshold(*thresholds)
         gc.unfreeze()
+
+
+_COLLECT_ORGANISMS: OrganismIndex | None = None
+
+
+def _init_collector(organisms: OrganismIndex) -> None:
+    global _COLLECT_ORGANISMS
+    _COLLECT_ORGANISMS = organisms
+    gc.freeze()
+
+
+def collect_batch(sources: Sequence[RecordSource]) -> list[tuple[str, dict[str, Any]]]:
+    """The first pass: per record of the batch that models, its figid and what it says about shared nodes.
+
+    Only reading and modelling (no mapping, serialising or validation): the main process counts
+    the values into :class:`~pfocr_ld.labels.Votes`, first figid wins as in the second pass.
+    """
+    organisms = _COLLECT_ORGANISMS
+    assert organisms is not None, "collector not initialised"
+    found: list[tuple[str, dict[str, Any]]] = []
+    for source in sources:
+        for record in read_source(source):
+            figure = figure_from_source(record, organisms).figure
+            if figure is not None:
+                found.append((figure.figid, figure_values(figure)))
+    return found
 
 
 def process_batch(sources: Sequence[RecordSource]) -> BatchResult:
@@ -157,7 +191,13 @@ def process_batch(sources: Sequence[RecordSource]) -> BatchResult:
             if figure is None:
                 timings["map"] += clock() - started
                 continue
+            if state.resolution:
+                figure, conflicts = state.resolution.apply(figure)
+                for problem in conflicts:
+                    problem_positions.append(index)
+                    result.problems.append(problem)
             graph = state.mapper.map(figure)
+            state.resolution.complete(graph)
             mapped = clock()
             timings["map"] += mapped - started
             serialized = serialize_figure(
@@ -318,6 +358,37 @@ def build(options: BuildOptions) -> BuildReport:
         return _build(options)
 
 
+def _first_pass(
+    batches: Sequence[Sequence[RecordSource]], workers: int, organisms: OrganismIndex
+) -> Resolution:
+    """Vote on the values of shared nodes over the whole release (see :mod:`pfocr_ld.labels`).
+
+    Counts are order-independent and duplicate figids are skipped as the second pass rejects them
+    (first in source order wins), so the outcome depends on the input only.
+    """
+    votes = Votes()
+    seen: set[str] = set()
+    if workers <= 1 or len(batches) <= 1:
+        _init_collector(organisms)
+        results: Iterator[list[tuple[str, dict[str, Any]]]] = map(collect_batch, batches)
+        pool = None
+    else:
+        context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
+        pool = context.Pool(min(workers, len(batches)), initializer=_init_collector, initargs=(organisms,))
+        results = pool.imap(collect_batch, batches, chunksize=1)
+    try:
+        for found in results:
+            for figid, values in found:
+                if figid not in seen:
+                    seen.add(figid)
+                    votes.add_values(values)
+    finally:
+        if pool is not None:
+            pool.close()
+            pool.join()
+    return votes.resolve()
+
+
 def _build(options: BuildOptions) -> BuildReport:
     from pfocr_ld.void import DatasetStatistics, describe_dataset
 
@@ -341,7 +412,10 @@ def _build(options: BuildOptions) -> BuildReport:
     batches = _batches(discovery.sources, max(1, options.batch_size))
     workers = options.workers or os.cpu_count() or 1
     show_progress = sys.stderr.isatty() if options.progress is None else options.progress
-    init_args = (options.base, organisms, options.compress, options.validate, options.shapes)
+    first_pass_started = time.perf_counter()
+    resolution = _first_pass(batches, workers, organisms)
+    stage_seconds["first pass (wall)"] = time.perf_counter() - first_pass_started
+    init_args = (options.base, organisms, options.compress, options.validate, options.shapes, resolution)
     prefetcher: _Prefetcher | None = None
     try:
         if workers <= 1 or len(batches) <= 1:

@@ -83,6 +83,11 @@ def gene_description(gene_id: int, symbol: str | None, taxon_id: int | None) -> 
     if symbol:
         triples.append((node, T.rdfs["label"], plain(symbol)))
         triples.append((node, T.schema["name"], plain(symbol)))
+    else:
+        # No record of the release gives a symbol: Bioschemas Gene still needs a schema:name. The
+        # identifier itself, named as NCBI writes it, is no invented symbol (and no rdfs:label, which
+        # symbol queries read).
+        triples.append((node, T.schema["name"], plain(f"NCBI Gene {gene_id}")))
     if taxon_id is not None:
         triples.append((node, T.obo["RO_0002162"], iri(vocab.taxon_iri(taxon_id))))
     return tuple(triples)
@@ -107,6 +112,9 @@ def chebi_description(
     for name in names:
         triples.append((node, T.rdfs["label"], plain(name)))
         triples.append((node, T.schema["name"], plain(name)))
+    if not names:
+        # No ChEBI name in the release: the identifier as ChEBI writes it (Bioschemas needs a name).
+        triples.append((node, T.schema["name"], ident))
     for mesh_id in mesh_ids:
         triples.append((node, T.skos["exactMatch"], iri(vocab.mesh_rdf_iri(mesh_id))))
     return tuple(triples)
