@@ -191,11 +191,10 @@ def process_batch(sources: Sequence[RecordSource]) -> BatchResult:
             if figure is None:
                 timings["map"] += clock() - started
                 continue
-            if state.resolution:
-                figure, conflicts = state.resolution.apply(figure)
-                for problem in conflicts:
-                    problem_positions.append(index)
-                    result.problems.append(problem)
+            figure, conflicts = state.resolution.apply(figure)
+            for problem in conflicts:
+                problem_positions.append(index)
+                result.problems.append(problem)
             graph = state.mapper.map(figure)
             state.resolution.complete(graph)
             mapped = clock()

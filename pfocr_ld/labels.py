@@ -28,9 +28,10 @@ import dataclasses
 from collections import Counter
 from collections.abc import Hashable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
-from pfocr_ld import vocab
+from pfocr_ld import rdf, vocab
 from pfocr_ld.mapping import FigureGraph
 from pfocr_ld.model import Figure
 from pfocr_ld.rdf import iri
@@ -150,58 +151,67 @@ class Resolution:
     #: ChEBI number → every MeSH id any record links it to, for nodes records disagree about
     chebi_mesh: dict[Hashable, tuple[str, ...]] = field(default_factory=dict)
 
-    def __bool__(self) -> bool:
-        return bool(self.chosen or self.chebi_mesh)
-
     def apply(self, figure: Figure) -> tuple[Figure, list[Problem]]:
-        """The figure with the release's values on its nodes, and a warning per value it loses."""
-        if not self:
-            return figure, []
-        problems = self._conflicts(figure)
-        genes_symbol = self.chosen.get("gene_symbol", {})
-        genes_taxon = self.chosen.get("gene_taxon", {})
-        chebi_name = self.chosen.get("chebi_name", {})
-        doid_name = self.chosen.get("doid_name", {})
+        """The figure with one value per node (the release's), and a warning per value it loses.
+
+        Also a record that gives a value on one row and none on another (``AKT1`` and ``NA`` for
+        gene 207) gets the value on every row, so that each node has one description.
+        """
+        values = figure_values(figure)
+        problems = self._conflicts(figure, values) if self.tallies else []
+
+        def settled(kind: str) -> dict[Hashable, Any]:
+            chosen = self.chosen.get(kind, {})
+            return {
+                key: chosen[key] if key in chosen else min(given, default=None)
+                for key, given in values[kind].items()
+            }
+
+        symbols, taxa = settled("gene_symbol"), settled("gene_taxon")
+        chebi_names, doid_names = settled("chebi_name"), settled("doid_name")
         genes = tuple(
-            dataclasses.replace(
-                gene,
-                symbol=genes_symbol.get(gene.gene_id, gene.symbol),
-                taxon_id=genes_taxon.get(gene.gene_id, gene.taxon_id),
-            )
-            if gene.gene_id in genes_symbol or gene.gene_id in genes_taxon
-            else gene
+            gene
+            if gene.gene_id is None
+            or (gene.symbol == symbols[gene.gene_id] and gene.taxon_id == taxa[gene.gene_id])
+            else dataclasses.replace(gene, symbol=symbols[gene.gene_id], taxon_id=taxa[gene.gene_id])
             for gene in figure.genes
         )
-        chemicals = []
-        for chemical in figure.chemicals:
-            number = chemical.chebi_number
-            if number in chebi_name:
-                chemical = dataclasses.replace(chemical, name=chebi_name[number])
-            chemicals.append(chemical)
+        chemicals = tuple(
+            chemical
+            if chemical.chebi_number is None or chemical.name == chebi_names[chemical.chebi_number]
+            else dataclasses.replace(chemical, name=chebi_names[chemical.chebi_number])
+            for chemical in figure.chemicals
+        )
         diseases = tuple(
-            dataclasses.replace(disease, name=doid_name[disease.doid_number])
-            if disease.doid_number in doid_name
-            else disease
+            disease
+            if disease.doid_number is None or disease.name == doid_names[disease.doid_number]
+            else dataclasses.replace(disease, name=doid_names[disease.doid_number])
             for disease in figure.diseases
         )
-        resolved = dataclasses.replace(figure, genes=genes, chemicals=tuple(chemicals), diseases=diseases)
-        return resolved, problems
+        if genes == figure.genes and chemicals == figure.chemicals and diseases == figure.diseases:
+            return figure, problems
+        return dataclasses.replace(figure, genes=genes, chemicals=chemicals, diseases=diseases), problems
+
+    @cached_property
+    def _mesh_links(self) -> dict[str, tuple[rdf.Triple, ...]]:
+        links: dict[str, tuple[rdf.Triple, ...]] = {}
+        for number, mesh_ids in self.chebi_mesh.items():
+            node = vocab.chebi_iri(number)  # type: ignore[arg-type]
+            links[node] = tuple((node, _EXACT_MATCH, iri(vocab.mesh_rdf_iri(m))) for m in mesh_ids)
+        return links
 
     def complete(self, graph: FigureGraph) -> None:
         """Give the figure's ChEBI nodes every MeSH link of the release (after mapping)."""
         if not self.chebi_mesh:
             return
-        for number, mesh_ids in self.chebi_mesh.items():
-            node = vocab.chebi_iri(number)  # type: ignore[arg-type]
-            description = graph.shared.get(node)
-            if description is None:
-                continue
-            links = tuple((node, _EXACT_MATCH, iri(vocab.mesh_rdf_iri(m))) for m in mesh_ids)
-            graph.shared[node] = tuple(t for t in description if t[1] != _EXACT_MATCH) + links
+        links = self._mesh_links
+        for node in graph.chemicals & links.keys():
+            description = graph.shared[node]
+            graph.shared[node] = tuple(t for t in description if t[1] != _EXACT_MATCH) + links[node]
 
-    def _conflicts(self, figure: Figure) -> list[Problem]:
+    def _conflicts(self, figure: Figure, values: dict[str, dict[Hashable, set[Any]]]) -> list[Problem]:
         problems: list[Problem] = []
-        for kind, nodes in figure_values(figure).items():
+        for kind, nodes in values.items():
             tallies = self.tallies.get(kind)
             if not tallies:
                 continue
@@ -212,7 +222,9 @@ class Resolution:
                 if tally is None or not given or given == {tally[0][0]}:
                     continue
                 lost = ", ".join(repr(value) for value in sorted(given - {tally[0][0]}))
-                counts = ", ".join(f"{value!r} ({count} records)" for value, count in tally)
+                counts = ", ".join(
+                    f"{value!r} ({count} record{'s' if count > 1 else ''})" for value, count in tally
+                )
                 problems.append(
                     Problem(
                         figure.source_file,

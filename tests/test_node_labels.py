@@ -164,7 +164,7 @@ def test_one_label_per_node_and_the_records_that_lost_are_reported(tmp_path: Pat
     assert warning["field"] == "genes.ncbigene_symbol"
     assert warning["file"].endswith("PMC2__f2.md")
     assert "'P53'" in warning["reason"] and "'TP53' (2 records)" in warning["reason"]
-    assert "'P53' (1 records)" in warning["reason"]
+    assert "'P53' (1 record)" in warning["reason"]
     # what the OCR saw is still on the mention
     assert ('"P53"') in {
         o for s, p, o in triples if s.startswith(vocab.DEFAULT_BASE + "PMC2__f2") and p.endswith("ocrWord")
