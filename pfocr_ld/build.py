@@ -27,7 +27,7 @@ import click
 import orjson
 
 from pfocr_ld import vocab
-from pfocr_ld.labels import Resolution, Votes, figure_values
+from pfocr_ld.labels import Resolution, Votes
 from pfocr_ld.mapping import Mapper
 from pfocr_ld.model import figure_from_source
 from pfocr_ld.records import (
@@ -145,21 +145,21 @@ def _init_collector(organisms: OrganismIndex) -> None:
     gc.freeze()
 
 
-def collect_batch(sources: Sequence[RecordSource]) -> list[tuple[str, dict[str, Any]]]:
-    """The first pass: per record of the batch that models, its figid and what it says about shared nodes.
+def collect_batch(sources: Sequence[RecordSource]) -> Votes:
+    """The first pass over one batch: what its records say about shared nodes, counted.
 
-    Only reading and modelling (no mapping, serialising or validation): the main process counts
-    the values into :class:`~pfocr_ld.labels.Votes`, first figid wins as in the second pass.
+    Only reading and modelling (no mapping, serialising or validation); the main process adds up
+    the batches' :class:`~pfocr_ld.labels.Votes`.
     """
     organisms = _COLLECT_ORGANISMS
     assert organisms is not None, "collector not initialised"
-    found: list[tuple[str, dict[str, Any]]] = []
+    votes = Votes()
     for source in sources:
         for record in read_source(source):
             figure = figure_from_source(record, organisms).figure
             if figure is not None:
-                found.append((figure.figid, figure_values(figure)))
-    return found
+                votes.add_figure(figure)
+    return votes
 
 
 def process_batch(sources: Sequence[RecordSource]) -> BatchResult:
@@ -362,25 +362,22 @@ def _first_pass(
 ) -> Resolution:
     """Vote on the values of shared nodes over the whole release (see :mod:`pfocr_ld.labels`).
 
-    Counts are order-independent and duplicate figids are skipped as the second pass rejects them
-    (first in source order wins), so the outcome depends on the input only.
+    Counts add up in any order, so the outcome depends on the input only. Counting happens in the
+    workers: sending each record's values to the main process instead cost more in pickling (0.35 s
+    for 2,000 records, 2 MB) than the counting itself.
     """
     votes = Votes()
-    seen: set[str] = set()
     if workers <= 1 or len(batches) <= 1:
         _init_collector(organisms)
-        results: Iterator[list[tuple[str, dict[str, Any]]]] = map(collect_batch, batches)
+        results: Iterator[Votes] = map(collect_batch, batches)
         pool = None
     else:
         context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
         pool = context.Pool(min(workers, len(batches)), initializer=_init_collector, initargs=(organisms,))
         results = pool.imap(collect_batch, batches, chunksize=1)
     try:
-        for found in results:
-            for figid, values in found:
-                if figid not in seen:
-                    seen.add(figid)
-                    votes.add_values(values)
+        for batch_votes in results:
+            votes.merge(batch_votes)
     finally:
         if pool is not None:
             pool.close()

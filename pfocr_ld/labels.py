@@ -93,51 +93,50 @@ def figure_values(figure: Figure) -> dict[str, dict[Hashable, set[Any]]]:
 
 @dataclass
 class Votes:
-    """Per kind and node: how many records name the node, and how many give each value."""
+    """How many records name each node, and how many give each value: flat counters, so that a
+    batch's votes pickle small and merge in one C-level update."""
 
-    named: dict[str, Counter[Hashable]] = field(default_factory=dict)
-    counts: dict[str, dict[Hashable, Counter[Any]]] = field(default_factory=dict)
+    #: (kind, node key) → records naming the node
+    named: Counter[tuple[str, Hashable]] = field(default_factory=Counter)
+    #: (kind, node key, value) → records giving the value
+    counts: Counter[tuple[str, Hashable, Any]] = field(default_factory=Counter)
 
     def add_figure(self, figure: Figure) -> None:
         self.add_values(figure_values(figure))
 
     def add_values(self, values: dict[str, dict[Hashable, set[Any]]]) -> None:
         """Count one record's values (:func:`figure_values`)."""
+        named, counts = self.named, self.counts
         for kind, nodes in values.items():
-            named = self.named.setdefault(kind, Counter())
-            counts = self.counts.setdefault(kind, {})
             for key, given in nodes.items():
-                named[key] += 1
-                if given:
-                    counts.setdefault(key, Counter()).update(given)
+                named[kind, key] += 1
+                for value in given:
+                    counts[kind, key, value] += 1
 
     def merge(self, other: Votes) -> None:
-        for kind, named in other.named.items():
-            self.named.setdefault(kind, Counter()).update(named)
-        for kind, nodes in other.counts.items():
-            mine = self.counts.setdefault(kind, {})
-            for key, counter in nodes.items():
-                mine.setdefault(key, Counter()).update(counter)
+        self.named.update(other.named)
+        self.counts.update(other.counts)
 
     def resolve(self) -> Resolution:
         """The release's value for every node whose records disagree (given values or their absence)."""
+        grouped: dict[tuple[str, Hashable], list[tuple[Any, int]]] = {}
+        for (kind, key, value), count in self.counts.items():
+            grouped.setdefault((kind, key), []).append((value, count))
         chosen: dict[str, dict[Hashable, Any]] = {}
         tallies: dict[str, dict[Hashable, tuple[tuple[Any, int], ...]]] = {}
-        for kind in _KINDS:
-            named = self.named.get(kind, Counter())
-            for key, counter in self.counts.get(kind, {}).items():
-                # Consistent: one value, given by every record that names the node.
-                if len(counter) == 1 and next(iter(counter.values())) == named[key]:
-                    continue
-                ranked = sorted(counter.items(), key=lambda item: (-item[1], item[0]))
-                chosen.setdefault(kind, {})[key] = ranked[0][0]
-                if len(counter) > 1:
-                    tallies.setdefault(kind, {})[key] = tuple(ranked)
         mesh: dict[Hashable, tuple[str, ...]] = {}
-        named = self.named.get("chebi_mesh", Counter())
-        for key, counter in self.counts.get("chebi_mesh", {}).items():
-            if any(count != named[key] for count in counter.values()):
-                mesh[key] = tuple(sorted(counter))
+        for (kind, key), given in grouped.items():
+            named = self.named[kind, key]
+            # Consistent: one value, given by every record that names the node.
+            if len(given) == 1 and given[0][1] == named:
+                continue
+            if kind == "chebi_mesh":
+                mesh[key] = tuple(sorted(value for value, _ in given))
+                continue
+            ranked = sorted(given, key=lambda item: (-item[1], item[0]))
+            chosen.setdefault(kind, {})[key] = ranked[0][0]
+            if len(ranked) > 1:
+                tallies.setdefault(kind, {})[key] = tuple(ranked)
         return Resolution(chosen, tallies, mesh)
 
 
