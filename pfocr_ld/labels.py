@@ -93,8 +93,10 @@ def figure_values(figure: Figure) -> dict[str, dict[Hashable, set[Any]]]:
 
 @dataclass
 class Votes:
-    """How many records name each node, and how many give each value: flat counters, so that a
-    batch's votes pickle small and merge in one C-level update."""
+    """How many records name each node, and how many give each value.
+
+    Flat counters keyed by tuples: a batch's votes pickle small and merge with one ``update``.
+    """
 
     #: (kind, node key) → records naming the node
     named: Counter[tuple[str, Hashable]] = field(default_factory=Counter)

@@ -8,6 +8,7 @@ that lost, pass the Bioschemas profile, and serve each figure exactly as the bui
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -19,6 +20,8 @@ import httpx
 import orjson
 import pyoxigraph as ox
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pyld import jsonld as pyld
 from test_messy_records import write_record
 
@@ -128,8 +131,8 @@ def warnings_about(out: Path, node: str) -> list[dict[str, str]]:
 # The rule ------------------------------------------------------------------------------------------
 def test_most_records_win_ties_go_to_the_smallest_code_point_and_absent_values_do_not_vote() -> None:
     votes = Votes()
-    for given in ({"b"}, {"a"}, {"B"}, {"B"}, set(), {"a"}):
-        votes.add_values({"gene_symbol": {1: given}, "gene_taxon": {1: {9606}}})
+    for symbols in ({"b"}, {"a"}, {"B"}, {"B"}, set(), {"a"}):
+        votes.add_values({"gene_symbol": {1: symbols}, "gene_taxon": {1: {9606}}})
     resolution = votes.resolve()
     # B and a two records each, b one: "B" (U+0042) sorts before "a" (U+0061).
     assert resolution.chosen["gene_symbol"][1] == "B"
@@ -140,11 +143,43 @@ def test_most_records_win_ties_go_to_the_smallest_code_point_and_absent_values_d
 
 def test_a_node_some_records_leave_without_a_value_takes_the_value_of_the_others() -> None:
     votes = Votes()
-    for given in ({"TP53"}, set()):
-        votes.add_values({"gene_symbol": {7157: given}})
+    for symbols in ({"TP53"}, set()):
+        votes.add_values({"gene_symbol": {7157: symbols}})
     resolution = votes.resolve()
     assert resolution.chosen["gene_symbol"][7157] == "TP53"
     assert 7157 not in resolution.tallies.get("gene_symbol", {})  # no conflict: nothing to report
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    records=st.lists(
+        st.dictionaries(
+            st.integers(1, 4), st.sets(st.sampled_from(["TP53", "P53", "p53", "Tp53", "na"]), max_size=2)
+        ),
+        max_size=12,
+    ),
+    data=st.data(),
+)
+def test_the_outcome_does_not_depend_on_record_order_or_batching(records: list, data: st.DataObject) -> None:
+    def resolve(order: list[dict], cuts: list[int]) -> tuple:
+        total = Votes()
+        bounds = [0, *sorted(cuts), len(order)]
+        for start, end in itertools.pairwise(bounds):
+            batch = Votes()
+            for record in order[start:end]:
+                batch.add_values({"gene_symbol": record})
+            total.merge(batch)
+        resolution = total.resolve()
+        return resolution.chosen, resolution.tallies
+
+    shuffled = data.draw(st.permutations(records))
+    cuts = data.draw(st.lists(st.integers(0, len(records)), max_size=4))
+    assert resolve(records, []) == resolve(shuffled, cuts)
+    chosen = resolve(records, [])[0].get("gene_symbol", {})
+    for gene, symbol in chosen.items():
+        counts = {s: sum(s in r.get(gene, ()) for r in records) for s in {"TP53", "P53", "p53", "Tp53", "na"}}
+        best = max(counts.values())
+        assert counts[symbol] == best and symbol == min(s for s, n in counts.items() if n == best)
 
 
 # The build -----------------------------------------------------------------------------------------
