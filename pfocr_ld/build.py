@@ -358,7 +358,7 @@ def build(options: BuildOptions) -> BuildReport:
 
 
 def _first_pass(
-    batches: Sequence[Sequence[RecordSource]], workers: int, organisms: OrganismIndex
+    batches: Sequence[Sequence[RecordSource]], workers: int, organisms: OrganismIndex, show_progress: bool
 ) -> Resolution:
     """Vote on the values of shared nodes over the whole release (see :mod:`pfocr_ld.labels`).
 
@@ -376,8 +376,10 @@ def _first_pass(
         pool = context.Pool(min(workers, len(batches)), initializer=_init_collector, initargs=(organisms,))
         results = pool.imap(collect_batch, batches, chunksize=1)
     try:
-        for batch_votes in results:
-            votes.merge(batch_votes)
+        with _progress(sum(map(len, batches)), show_progress, "labels") as bar:
+            for batch, batch_votes in zip(batches, results, strict=True):
+                votes.merge(batch_votes)
+                bar.update(len(batch))
     finally:
         if pool is not None:
             pool.close()
@@ -408,12 +410,12 @@ def _build(options: BuildOptions) -> BuildReport:
     batches = _batches(discovery.sources, max(1, options.batch_size))
     workers = options.workers or os.cpu_count() or 1
     show_progress = sys.stderr.isatty() if options.progress is None else options.progress
-    first_pass_started = time.perf_counter()
-    resolution = _first_pass(batches, workers, organisms)
-    stage_seconds["first pass (wall)"] = time.perf_counter() - first_pass_started
-    init_args = (options.base, organisms, options.compress, options.validate, options.shapes, resolution)
     prefetcher: _Prefetcher | None = None
     try:
+        first_pass_started = time.perf_counter()
+        resolution = _first_pass(batches, workers, organisms, show_progress)
+        stage_seconds["first pass (wall)"] = time.perf_counter() - first_pass_started
+        init_args = (options.base, organisms, options.compress, options.validate, options.shapes, resolution)
         if workers <= 1 or len(batches) <= 1:
             _init_worker(*init_args)
             results = map(process_batch, batches)
@@ -510,14 +512,14 @@ def _write_report(report: BuildReport, warnings_path: Path, target: Path) -> Non
 class _progress:
     """A tqdm bar on a terminal; silence elsewhere (CI logs want the summary line only)."""
 
-    def __init__(self, total: int, enabled: bool) -> None:
-        self.total, self.enabled, self.bar = total, enabled, None
+    def __init__(self, total: int, enabled: bool, desc: str = "build") -> None:
+        self.total, self.enabled, self.bar, self.desc = total, enabled, None, desc
 
     def __enter__(self) -> _progress:
         if self.enabled:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=self.total, unit="rec", desc="build", dynamic_ncols=True)
+            self.bar = tqdm(total=self.total, unit="rec", desc=self.desc, dynamic_ncols=True)
         return self
 
     def update(self, n: int) -> None:
