@@ -25,6 +25,13 @@ sense for ``example.org`` vocabularies, while the command line runs them all.
 On top of the layers, SHACL profiles (``--profile bioschemas`` with the shapes in
 ``pfocr_ld/data/bioschemas/``, ``--profile pfocr`` with the project's shapes) validate the
 document's triples with pySHACL, and ``--against`` compares them with a Turtle graph.
+
+For corpora (a build's 100k ``jsonld/`` documents), :func:`check_files` checks files in worker
+processes and returns their reports in input order, so the output does not depend on the number
+of workers; the command writes reports as they come, ``--summary`` keeps only the documents with
+errors and the counts by finding kind, and a progress bar shows on a terminal. A clean document is
+expanded once (the relative-IRI probe and the RDF conversion reuse or skip expansions; see
+:func:`_needs_probe` and :func:`_dataset`).
 """
 
 from __future__ import annotations
@@ -2057,21 +2064,28 @@ class _Output:
     """Lines to stdout; through tqdm while a progress bar is on stderr, so they do not tear it."""
 
     def __init__(self, total: int, enabled: bool) -> None:
+        self.total, self.enabled = total, enabled
         self.bar: Any = None
-        if enabled:
+
+    def _start(self) -> None:
+        # started with the first result, after the worker processes were forked: tqdm runs a
+        # monitor thread, and a fork should not copy a process with threads
+        if self.enabled and self.bar is None:
             from tqdm import tqdm
 
             self.bar = tqdm(
-                total=total, unit="file", desc="check-jsonld", dynamic_ncols=True, file=sys.stderr
+                total=self.total, unit="file", desc="check-jsonld", dynamic_ncols=True, file=sys.stderr
             )
 
     def echo(self, text: str) -> None:
+        self._start()
         if self.bar is not None:
             self.bar.write(text, file=sys.stdout)
         else:
             click.echo(text)
 
     def advance(self) -> None:
+        self._start()
         if self.bar is not None:
             self.bar.update(1)
 
