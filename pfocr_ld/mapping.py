@@ -149,7 +149,9 @@ class Mapper:
         own = graph.own
         fig_ref = iri(fig)
 
-        for cls in (T.wp["Pathway"], T.schema["Dataset"], T.pfocr["Figure"]):
+        # wp:Pathway and skos:Collection: every WikiPathways pathway has both types, and WikiPathways'
+        # own queries (countPathways.rq) select pathways by the pair.
+        for cls in (T.wp["Pathway"], T.skos["Collection"], T.schema["Dataset"], T.pfocr["Figure"]):
             own.append((fig, _TYPE, iri(cls)))
         figid = plain(figure.figid)
         title = english(figure.title)
@@ -157,6 +159,9 @@ class Mapper:
         cc0 = iri(vocab.CC0)
         own += [
             (fig, T.dcterms["identifier"], figid),
+            # WikiPathways' dc:identifier is the versionless IRI of the pathway; a figure has no
+            # revisions, so its own IRI is that identifier (GenesofPathway.rq returns it).
+            (fig, T.dc["identifier"], fig_ref),
             (fig, T.schema["identifier"], figid),
             (fig, T.dc["title"], title),
             (fig, T.schema["name"], title),
@@ -189,10 +194,12 @@ class Mapper:
             own.append((fig, T.wp["organismName"], plain(organism.name)))
             if organism.taxon_id is not None:
                 own.append((fig, T.wp["organism"], iri(vocab.taxon_iri(organism.taxon_id))))
+                _name_taxon(graph, organism.taxon_id, organism.name)
         for organism in figure.predicted_organisms:
             own.append((fig, T.pfocr["predictedOrganismName"], plain(organism.name)))
             if organism.taxon_id is not None:
                 own.append((fig, T.pfocr["predictedOrganism"], iri(vocab.taxon_iri(organism.taxon_id))))
+                _name_taxon(graph, organism.taxon_id, organism.name)
 
         if figure.filename:
             image = vocab.PMC_IMAGE.format(
@@ -356,6 +363,20 @@ class Mapper:
                 keywords.add(disease.name)
                 label = (doid_iri, T.rdfs["label"], plain(disease.name))
                 graph.shared[doid_iri] = tuple(dict.fromkeys((*graph.shared.get(doid_iri, ()), label)))
+
+
+def _name_taxon(graph: FigureGraph, taxon_id: int, name: str) -> None:
+    """The taxon node with the organism name the record gives it (``rdfs:label``, a plain literal).
+
+    A figure with several organisms has several ``wp:organism`` and ``wp:organismName`` values that
+    nothing pairs; the label on the taxon node is the pairing: ``?figure wp:organism ?taxon .
+    ?taxon rdfs:label ?name`` joins each name to its own taxon.
+    """
+    taxon = vocab.taxon_iri(taxon_id)
+    label = (taxon, T.rdfs["label"], plain(name))
+    known = graph.shared.get(taxon, ())
+    if label not in known:
+        graph.shared[taxon] = (*known, label)
 
 
 # Papers have one to a few figures, which sort next to each other: a small cache is enough.
