@@ -346,7 +346,11 @@ def test_figures_per_organism(source: EmbeddedSource, sample: Sample) -> None:
     assert "NA" not in {r["organismName"] for r in result}
     counts = [r["figures"] for r in result]
     assert counts == sorted(counts, reverse=True)
-    assert result[0] == {"organismName": "Homo sapiens", "figures": expected["Homo sapiens"]}
+    assert result[0] == {
+        "organismName": "Homo sapiens",
+        "organism": vocab.taxon_iri(9606),
+        "figures": expected["Homo sapiens"],
+    }
 
 
 def _pair_counts(sample: Sample) -> Counter[tuple[str, str]]:
@@ -755,7 +759,7 @@ def test_cli_named_queries(build_dir: Path, sample: Sample) -> None:
         "7099", source="ncbigene_symbol"
     )
     tsv = invoke("query", "figures-per-organism", "--data", data)  # not a terminal: TSV
-    assert tsv.stdout.splitlines()[0] == "organismName\tfigures"
+    assert tsv.stdout.splitlines()[0] == "organismName\torganism\tfigures"
     gmt = invoke("query", "gene-sets", "--data", data, "--format", "gmt", "--param", "taxon=9606")
     assert all(len(line.split("\t")) >= 3 for line in gmt.stdout.splitlines())
 
