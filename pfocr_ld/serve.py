@@ -735,6 +735,9 @@ _FIGURE_CLASS = ox.NamedNode(vocab.T.pfocr["Figure"])
 _IS_PART_OF = vocab.T.dcterms["isPartOf"]
 #: Hops from a figure to the farthest node its block describes (figure → paper → periodical → publisher).
 _DESCRIPTION_DEPTH = 3
+#: A gene's taxon (RO "in taxon") is described by the figures that name the organism, not by every
+#: figure showing one of its genes: the traversal does not go on through this link.
+_IN_TAXON = vocab.T.obo["RO_0002162"]
 _DATASET_TYPES = (vocab.T.void["Dataset"], vocab.T.dcat["Dataset"], vocab.T.dcat["Distribution"])
 
 
@@ -743,8 +746,10 @@ def figure_description(store: ox.Store, figure_iri: str) -> list[rdf.Triple] | N
 
     That is: the figure, its mention nodes (``{figure}#…``) and every node that is ``dcterms:isPartOf``
     it in full, and the nodes they link to (genes, chemicals, the paper, its periodical and publisher,
-    the image, DOID terms) up to three hops out, except the ``dcterms:isPartOf`` links of shared nodes
-    to *other* figures, which belong to those figures' blocks. Only the graph holding the figure is read.
+    the image, DOID terms, the taxa the figure names) up to three hops out, except the
+    ``dcterms:isPartOf`` links of shared nodes to *other* figures, which belong to those figures' blocks,
+    and the description of a gene's taxon, which belongs to the figures naming that organism. Only the
+    graph holding the figure is read.
     """
     figure = ox.NamedNode(figure_iri)
     graph = next((q.graph_name for q in store.quads_for_pattern(figure, _TYPE, _FIGURE_CLASS, None)), None)
@@ -767,6 +772,8 @@ def figure_description(store: ox.Store, figure_iri: str) -> list[rdf.Triple] | N
             if not own and quad.predicate.value == _IS_PART_OF and obj != figure:
                 continue
             found.add(rdf.from_oxigraph(quad))
+            if quad.predicate.value == _IN_TAXON:
+                continue
             if isinstance(obj, ox.NamedNode) and depth < _DESCRIPTION_DEPTH and obj.value not in seen:
                 seen.add(obj.value)
                 frontier.append((obj, depth + 1))

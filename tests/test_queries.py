@@ -465,7 +465,7 @@ def test_dataset_metadata(source: EmbeddedSource, sample: Sample, build_dir: Pat
     assert rows(run_named(EmbeddedSource(store), "dataset-metadata")) == []
 
 
-# WikiPathways' own example queries, unchanged apart from PREFIX lines -------------------------
+# WikiPathways-style queries (the model doc's paraphrases; the real files: test_wikipathways_sparql)
 WP_PREFIXES = "\n".join(f"PREFIX {p}: <{vocab.PREFIXES[p]}>" for p in ("wp", "rdfs", "dcterms", "dc"))
 
 
