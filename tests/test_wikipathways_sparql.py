@@ -35,7 +35,7 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 import yaml
-from virtuoso import Virtuoso, environment_ready
+from virtuoso import Virtuoso, VirtuosoError, environment_ready
 
 from pfocr_ld import vocab
 from pfocr_ld.build import BuildOptions, BuildReport, build
@@ -460,6 +460,26 @@ def test_the_default_graph_is_every_graph(virtuoso: Virtuoso, records: Records) 
     assert count("") == str(len(records.front))
     assert count(f"FROM <{GRAPH}>") == str(len(records.front))
     assert count("FROM <https://example.org/empty>") == "0"
+
+
+def test_a_broken_dump_is_a_clear_load_error(virtuoso: Virtuoso, tmp_path: Path) -> None:
+    """The bulk loader records a file it cannot parse instead of failing: the helper turns that into
+    an error naming the file and Virtuoso's message (and the end of its log)."""
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    with gzip.open(folder / "pfocr.nt.gz", "wt", encoding="utf-8") as dump:
+        dump.write("<https://example.org/s> <https://example.org/p> <https://example.org/o> .\n")
+        dump.write('<https://example.org/s> <https://example.org/p> "unterminated .\n')
+    graph = GRAPH + "/broken-test"
+    try:
+        with pytest.raises(VirtuosoError, match="did not load every file") as raised:
+            virtuoso.bulk_load(folder, ["pfocr.nt.gz"], graph)
+        assert str(folder / "pfocr.nt.gz") in str(raised.value)
+        assert "virtuoso.log" in str(raised.value)
+    finally:
+        virtuoso.isql(
+            f"SPARQL CLEAR GRAPH <{graph}>;\nDELETE FROM DB.DBA.load_list WHERE ll_graph = '{graph}';\n"
+        )
 
 
 def test_count_pathways(virtuoso: Virtuoso, oxigraph: ox.Store, records: Records) -> None:
