@@ -39,7 +39,13 @@ from pfocr_ld.records import (
     read_organism_pages,
     read_source,
 )
-from pfocr_ld.release import DEFAULT_SHRINK_LIMIT, ReleaseFolder, ReleaseWriteError, check_inputs
+from pfocr_ld.release import (
+    DEFAULT_SHRINK_LIMIT,
+    ReleaseFolder,
+    ReleaseWriteError,
+    check_inputs,
+    check_not_inside,
+)
 from pfocr_ld.writers import OutputWriter, SerializedFigure, drop_sent, serialize_figure
 
 DEFAULT_BATCH_SIZE = 250
@@ -592,6 +598,9 @@ def build_command(
     """
     if not (base.startswith(("http://", "https://")) and base.endswith(("/", "#"))):
         raise click.BadParameter("must be an absolute http(s) IRI ending in '/' or '#'", param_hint="--base")
+    for option, path in (("--store", store_dir), ("--timings", timings)):
+        if path is not None:
+            check_not_inside(path, out, option)
     report = build(
         BuildOptions(
             list(paths),

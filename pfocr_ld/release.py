@@ -119,6 +119,16 @@ def check_inputs(paths: Iterable[Path], out: Path) -> None:
             )
 
 
+def check_not_inside(path: Path, out: Path, option: str) -> None:
+    """Refuse a file the build writes besides its release (``--store``, ``--timings``) inside OUT:
+    the next build would find it there as a file it did not write."""
+    resolved, out_resolved = path.resolve(), out.resolve()
+    if resolved == out_resolved or out_resolved in resolved.parents or resolved in out_resolved.parents:
+        raise ReleaseRefused(
+            f"{option} {path} overlaps the output folder {out} (nothing was built or changed)"
+        )
+
+
 # The folder as found -----------------------------------------------------------------------------
 @dataclass
 class PreviousRelease:
@@ -450,9 +460,11 @@ class ReleaseFolder:
         previous = self._current()
         self._point_current_at(release)  # the switch: one rename()
         self.staged = None
-        for name in PUBLISHED_NAMES:  # e.g. pfocr.ttl after a --compress build: now dangling
-            if name not in names and _is_our_link(self.out / name, name):
-                (self.out / name).unlink()
+        # Published now: tidying may fail (the next build finishes it) but must not report a failure.
+        with contextlib.suppress(OSError):
+            for name in PUBLISHED_NAMES:  # e.g. pfocr.ttl after a --compress build: now dangling
+                if name not in names and _is_our_link(self.out / name, name):
+                    (self.out / name).unlink()
         if previous is not None and previous != release:
             remove_tree(previous)
 

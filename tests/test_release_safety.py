@@ -27,6 +27,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from pfocr_ld.store import PublishRefused, publish
+
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "examples" / "pfocr-sample"
 FIGURE_SUBJECT = re.compile(rb"^<[^>]*/figures/([^>#/]+)\.html> a ", re.MULTILINE)
@@ -184,6 +186,19 @@ def test_an_output_folder_overlapping_an_input_is_refused_before_anything_is_wri
     assert tree(out) == before_out and tree(site) == before_site
 
 
+@pytest.mark.parametrize("option", ["--store", "--timings"])
+def test_files_written_beside_the_release_may_not_go_inside_out(
+    tmp_path: Path, corpora: dict[str, Path], option: str
+) -> None:
+    """`--store OUT/store` would be a file the next build did not write: refused up front."""
+    out = tmp_path / "out"
+    assert build(corpora["A"], out).returncode == 0
+    before = tree(out)
+    result = build(corpora["B"], out, option, str(out / "extra"))
+    assert result.returncode == 2 and "overlaps the output folder" in result.stderr
+    assert tree(out) == before
+
+
 def test_a_missing_input_is_a_usage_error_and_the_release_stays_byte_identical(
     tmp_path: Path, corpora: dict[str, Path]
 ) -> None:
@@ -281,8 +296,8 @@ def test_publish_refuses_to_shrink_a_remote_graph_unless_forced(
 ) -> None:
     graph = "https://pfocr.wikipathways.org/graph/test"
     full, small = tmp_path / "full", tmp_path / "small"
-    assert build(corpora["all"], full).returncode == 0
-    assert build(corpora["one"], small).returncode == 0
+    assert build(corpora["B"], full, "--no-validate").returncode == 0  # 10 figures
+    assert build(corpora["one"], small, "--no-validate").returncode == 0  # 1 figure
     empty = tmp_path / "empty.nt"
     empty.write_bytes(b"")
     with oxigraph(tmp_path / "db") as base:
@@ -290,23 +305,27 @@ def test_publish_refuses_to_shrink_a_remote_graph_unless_forced(
         first = run("publish", full, "--endpoint", endpoint, "--graph", graph)
         assert first.returncode == 0, first.stderr
         held = _graph_triples(base, graph)
-        assert held > 30_000
+        assert held > 5_000
+        # the command: exit 2, the count named, nothing sent
+        refused = run("publish", small, "--endpoint", endpoint, "--graph", graph)
+        assert refused.returncode == 2, refused.stderr
+        assert f"holds {held} triples" in refused.stderr and "--force" in refused.stderr
+        assert _graph_triples(base, graph) == held
         # the query endpoint counts with SPARQL; the Graph Store endpoint alone counts by a GET
-        for target in (("--endpoint", endpoint), ("--store-endpoint", f"{base}/store")):
+        for target in ({"endpoint": endpoint}, {"store_endpoint": f"{base}/store"}):
             for dump in (small, empty):
-                refused = run("publish", dump, *target, "--graph", graph)
-                assert refused.returncode == 2, refused.stderr
-                assert f"holds {held} triples" in refused.stderr and "--force" in refused.stderr
+                with pytest.raises(PublishRefused, match=f"holds {held} triples"):
+                    publish([dump], graph=graph, **target)
                 assert _graph_triples(base, graph) == held
         # a release of about the same size replaces it without --force
-        again = run("publish", full, "--endpoint", endpoint, "--graph", graph)
-        assert again.returncode == 0, again.stderr
+        publish([full], endpoint=endpoint, graph=graph)
+        assert _graph_triples(base, graph) == held
         forced = run("publish", small, "--endpoint", endpoint, "--graph", graph, "--force")
         assert forced.returncode == 0, forced.stderr
-        assert 0 < _graph_triples(base, graph) < held / 10
+        assert 0 < _graph_triples(base, graph) < held / 2
         # an empty graph is filled without a count of the dumps
-        other = run("publish", small, "--endpoint", endpoint, "--graph", graph + "/other")
-        assert other.returncode == 0, other.stderr
+        publish([small], store_endpoint=f"{base}/store", graph=graph + "/other")
+        assert _graph_triples(base, graph + "/other") > 0
 
 
 # §3: atomic switch, lock, leftovers, full disk ---------------------------------------------------
@@ -392,7 +411,7 @@ def test_a_reader_during_rebuilds_always_sees_one_whole_release(
     thread = threading.Thread(target=reader)
     thread.start()
     try:
-        for source in ("B", "A", "B", "A"):
+        for source in ("B", "A", "B"):
             result = build(corpora[source], out)
             assert result.returncode == 0, result.stderr
     finally:
