@@ -153,34 +153,28 @@ def _is_our_link(path: Path, name: str) -> bool:
     return path.is_symlink() and os.readlink(path) == _link_target(name)
 
 
-def _foreign_top_level(out: Path) -> list[str]:
-    """Entries of OUT that are neither the tool folder nor one of its fixed symlinks."""
-    foreign = []
-    for entry in sorted(os.listdir(out)):
+def _occupied_names(out: Path) -> list[str]:
+    """Documented names in OUT held by something other than the tool's fixed symlink.
+
+    Other entries of OUT (a user's ``notes.txt``, the repository's ``output/example/``) are kept:
+    a build never creates, replaces or deletes anything but the documented names and ``.pfocr-ld``.
+    """
+    occupied = []
+    for entry in PUBLISHED_NAMES:
         path = out / entry
-        if entry == TOOL_DIR and path.is_dir() and not path.is_symlink():
-            continue
-        if entry in PUBLISHED_NAMES and _is_our_link(path, entry):
-            continue
-        foreign.append(entry + ("/" if path.is_dir() and not path.is_symlink() else ""))
-    return foreign
+        if os.path.lexists(path) and not _is_our_link(path, entry):
+            occupied.append(entry + ("/" if path.is_dir() and not path.is_symlink() else ""))
+    return occupied
 
 
 def _legacy_problems(out: Path, entries: Sequence[str]) -> list[str]:
     """Why ``out`` is not a folder written by an earlier version ([] when it is one).
 
-    Recognised strictly: only the published names (real files and folders) and the staging
-    folders those versions left when killed; a readable report.json; jsonld/ and schemaorg/ holding
-    only ``.jsonld`` files, the same names in both, as many as report.json says were published.
+    Recognised strictly, among ``entries`` (the documented names present): real files and
+    folders, not symlinks; a readable report.json; jsonld/ and schemaorg/ holding only ``.jsonld``
+    files, the same names in both, as many as report.json says were published.
     """
-    problems = [
-        e + ("/" if (out / e).is_dir() else "")
-        for e in entries
-        if not (
-            (e in PUBLISHED_NAMES and not (out / e).is_symlink())
-            or (e.startswith(_LEGACY_LEFTOVER_PREFIXES) and (out / e).is_dir() and not (out / e).is_symlink())
-        )
-    ]
+    problems = [e for e in entries if (out / e).is_symlink()]
     if problems:
         return problems
     published = _read_report_published(out / REPORT) if (out / REPORT).is_file() else None
@@ -311,7 +305,7 @@ class ReleaseFolder:
         out = self.out
         if out.exists() and not out.is_dir():
             raise ReleaseRefused(f"{out}: not a folder (nothing was changed)")
-        fresh_tool = not self.tool.is_dir()
+        fresh_tool = not self.tool.is_dir() or self.tool.is_symlink()
         if fresh_tool and out.is_dir():
             # No tool folder yet: check before creating it, so that a refusal leaves OUT untouched.
             self._legacy = self._check_untracked_folder()
@@ -329,8 +323,12 @@ class ReleaseFolder:
         return self
 
     def _check_untracked_folder(self) -> bool:
-        """OUT without a tool folder: empty (False), an earlier version's release (True), or refused."""
-        entries = sorted(os.listdir(self.out))
+        """OUT without a tool folder: no release (False), an earlier version's release (True), or refused."""
+        if os.path.lexists(self.tool):
+            raise ReleaseRefused(
+                f"{self.tool}: not a folder pfocr-ld made; move it away (nothing was changed)"
+            )
+        entries = [name for name in PUBLISHED_NAMES if os.path.lexists(self.out / name)]
         if not entries:
             return False
         problems = _legacy_problems(self.out, entries)
@@ -344,7 +342,7 @@ class ReleaseFolder:
     def _enter_locked(self, fresh_tool: bool) -> None:
         if (self.tool / MIGRATING).exists() or (fresh_tool and self._legacy):
             self._migrate()
-        foreign = _foreign_top_level(self.out)
+        foreign = _occupied_names(self.out)
         if foreign:
             raise ReleaseRefused(
                 f"{self.out} holds files pfocr-ld did not write: {_name_list(foreign)}; move them out or "

@@ -108,9 +108,7 @@ def figures_of(source: Path) -> frozenset[str]:
 
 
 # §2: only what it wrote ------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    "user_file", ["jsonld/my-own.jsonld", "schemaorg/keep.txt", "notes.txt", "jsonld/sub/deep.json"]
-)
+@pytest.mark.parametrize("user_file", ["jsonld/my-own.jsonld", "schemaorg/keep.txt", "jsonld/sub/deep.json"])
 def test_files_the_tool_did_not_write_are_named_and_nothing_changes(
     tmp_path: Path, corpora: dict[str, Path], user_file: str
 ) -> None:
@@ -129,6 +127,47 @@ def test_files_the_tool_did_not_write_are_named_and_nothing_changes(
     if target.parent.name == "sub":
         target.parent.rmdir()
     assert whole_release(out) == figures_of(corpora["A"])
+
+
+def test_other_files_beside_the_documented_names_are_kept(tmp_path: Path, corpora: dict[str, Path]) -> None:
+    """A user's files at the top of OUT (not at a documented name) survive every build untouched."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    (out / "example").mkdir()  # e.g. the repository's output/example/ beside `--out output`
+    (out / "example" / "pfocr.ttl").write_text("mine too", encoding="utf-8")
+    for source in ("A", "B"):
+        result = build(corpora[source], out)
+        assert result.returncode == 0, result.stderr
+        assert whole_release(out) == figures_of(corpora[source])
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert (out / "example" / "pfocr.ttl").read_text(encoding="utf-8") == "mine too"
+
+
+@pytest.mark.parametrize("name", ["void.ttl", "jsonld", "pfocr.ttl.gz", ".pfocr-ld"])
+def test_a_documented_name_held_by_a_user_file_is_refused_untouched(
+    tmp_path: Path, corpora: dict[str, Path], name: str
+) -> None:
+    """A file of the user's where the release must go would be replaced or deleted: refused."""
+    for fresh in (True, False):
+        out = tmp_path / f"out-{fresh}"
+        if not fresh:
+            assert build(corpora["A"], out).returncode == 0
+        out.mkdir(exist_ok=True)
+        if name == ".pfocr-ld" and not fresh:
+            continue  # the tool's own folder once it exists
+        if not fresh and os.path.lexists(out / name):
+            (out / name).unlink()  # the tool's symlink, replaced by the user's own file
+        if name == "jsonld":
+            (out / name).mkdir()
+            (out / name / "mine.jsonld").write_text("{}", encoding="utf-8")
+        else:
+            (out / name).write_text("mine", encoding="utf-8")
+        before = tree(out)
+        result = build(corpora["B"], out)
+        assert result.returncode == 2, result.stderr
+        assert name in result.stderr and "nothing was changed" in result.stderr
+        assert tree(out) == before
 
 
 def test_an_earlier_versions_folder_with_user_files_is_refused_untouched(
