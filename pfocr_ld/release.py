@@ -464,7 +464,14 @@ class ReleaseFolder:
                 if name not in names and _is_our_link(self.out / name, name):
                     (self.out / name).unlink()
         if previous is not None and previous != release:
-            remove_tree(previous)
+            # Renamed first: a reader still resolving paths under the old release gets "no such
+            # file" at once (and re-resolves `current`) instead of a listing thinning as it is deleted.
+            retired = self.releases / f"retired-{previous.name}"
+            try:
+                os.replace(previous, retired)
+            except OSError:
+                retired = previous
+            remove_tree(retired)
 
     def _point_current_at(self, release: Path) -> None:
         temporary = self.tool / f"{CURRENT}.new-{release.name}"
