@@ -42,6 +42,7 @@ from pfocr_ld.records import (
 from pfocr_ld.release import (
     DEFAULT_SHRINK_LIMIT,
     ReleaseFolder,
+    ReleaseRefused,
     ReleaseWriteError,
     check_inputs,
     check_not_inside,
@@ -339,6 +340,12 @@ def build(options: BuildOptions) -> BuildReport:
             report, figids = _build(options, staging)
         except OSError as error:
             folder.discard()
+            name = str(error.filename or "")
+            if name and not os.path.abspath(name).startswith(os.path.abspath(staging) + os.sep):
+                # not one of the release's files: an input that could not be read
+                raise ReleaseRefused(
+                    f"{name}: {error.strerror or error} (nothing was published or changed)"
+                ) from error
             raise _write_error(options.out, error) from error
         folder.check_shrink(report.published, shrink_limit=options.shrink_limit, force=options.force)
         try:
