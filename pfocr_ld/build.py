@@ -60,7 +60,7 @@ class BuildOptions:
 class FigureResult:
     serialized: SerializedFigure
     source_file: str
-    genes: set[int]
+    genes: set[str]
     chemicals: set[str]
     papers: set[str]
     mentions: int
