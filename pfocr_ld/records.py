@@ -239,9 +239,7 @@ def _check_json_values(value: Any, path: list[str]) -> None:
         )
     if isinstance(value, str):
         if len(value) > limits.FIELD_CHARS:
-            raise RecordError(
-                where, f"{len(value):,} characters, over the limit of {limits.FIELD_CHARS:,}"
-            )
+            raise RecordError(where, f"{len(value):,} characters, over the limit of {limits.FIELD_CHARS:,}")
     elif isinstance(value, dict):
         for key, item in value.items():
             _check_json_values(key, path)
@@ -260,9 +258,7 @@ def load_json(text: str) -> Any:
         if token in "[{":
             depth += 1
             if depth > limits.NESTING_DEPTH:
-                raise RecordError(
-                    "json", f"nested deeper than the limit of {limits.NESTING_DEPTH} levels"
-                )
+                raise RecordError("json", f"nested deeper than the limit of {limits.NESTING_DEPTH} levels")
         elif token in "]}":
             depth -= 1
     data = json.loads(

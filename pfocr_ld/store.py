@@ -263,6 +263,10 @@ def load_dumps(
                     )
         except (SyntaxError, ValueError) as error:
             raise StoreError(f"{dump.path}: not valid {_format_name(dump)}: {error}") from error
+        except MemoryError as error:
+            # Oxigraph's parser refuses a single term over its 16 MiB buffer ("Reached the buffer
+            # maximal size"); what was loaded before stays (bulk loading only adds quads).
+            raise StoreError(f"{dump.path}: cannot load: {error} (a term over the parser's limit)") from error
         except OSError as error:
             raise StoreError(f"{dump.path}: cannot read: {error}") from error
         seconds = time.perf_counter() - file_started

@@ -853,7 +853,7 @@ def validate_command(
         validator = make_engine(engine, shapes)
         report = validate_files(list(files), validator, chunk_size)
     except ValidationInputError as exc:
-        click.echo(f"pfocr-ld validate: error: {exc}", err=True)
+        click.echo(f"pfocr-ld validate: error: {' '.join(str(exc).split())}", err=True)
         sys.exit(2)
     if output_format == "json":
         sys.stdout.buffer.write(render_json(report))
