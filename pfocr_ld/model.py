@@ -28,8 +28,10 @@ _DOI = re.compile(r"^10\.[0-9]{4,9}/\S+$")
 _MESH = re.compile(r"^(?:mesh:)?([CD][0-9]{6,9})\Z", re.IGNORECASE)
 # Identifiers are strings of ASCII digits ([0-9], never \d, which matches every script's digits),
 # kept as written: DOIDs have leading zeros (DOID:0060239).
-_CHEBI = re.compile(r"^(?:chebi:)?(?:CHEBI:)?([0-9]{1,9})\Z", re.IGNORECASE)
-_DOID = re.compile(r"^(?:doid:|DOID:|DOID_)?([0-9]{1,9})\Z", re.IGNORECASE)
+# All zeros is no id in any of these schemes.
+# All zeros is no id in any of these schemes; the length is bounded by ID_DIGITS.
+_CHEBI = re.compile(r"^(?:chebi:)?(?:CHEBI:)?(0*[1-9][0-9]*)\Z", re.IGNORECASE)
+_DOID = re.compile(r"^(?:doid:|DOID:|DOID_)?(0*[1-9][0-9]*)\Z", re.IGNORECASE)
 _WHITESPACE = re.compile(r"\s+")
 _FOLDABLE = re.compile(r"\s\s|[^\S ]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -206,6 +208,11 @@ def _offending(values: list[str]) -> str:
     return shown + (f" and {len(distinct) - 5} more" if len(distinct) > 5 else "")
 
 
+def _as_written(value: str) -> str:
+    """A cell with its whitespace runs collapsed, missing-value markers kept as the text they are."""
+    return _WHITESPACE.sub(" ", value).strip()
+
+
 def _organism_list(value: Any) -> list[str]:
     if isinstance(value, list):
         names = [one_line(v) for v in value]
@@ -240,7 +247,7 @@ def _genes(table: Table, problems: list[Problem], figid: str) -> tuple[list[Gene
         if word is None and gene_id is not None:
             # A linked gene keeps its mention: the word is then the cell as written. "NA" is what the
             # OCR reads for the fly gene na (symbol "na"), not a missing value (docs/mapping.md).
-            word = one_line(row.get("word", "")) or one_line(row.get("match", "")) or None
+            word = _as_written(row.get("word", "")) or _as_written(row.get("match", "")) or None
         if word is None:
             dropped += 1
             continue
@@ -328,6 +335,8 @@ def _mesh_rows(
         mesh_match = _MESH.match(mesh_raw) if mesh_raw else None
         other_raw = _cell(row, other)
         other_match = pattern.match(other_raw) if other_raw else None
+        if other_match is not None and len(other_match.group(1)) > ID_DIGITS:
+            other_match = None
         if word is None:
             dropped += 1
             continue
