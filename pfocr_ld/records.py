@@ -458,7 +458,8 @@ def read_organism_pages(folders: Iterable[Path], problems: list[Problem]) -> Org
             raw_ncbi = data.get("ncbi")
             ncbi = identifier(raw_ncbi if isinstance(raw_ncbi, (str, int)) else None)
             if ncbi is None:
-                shown = repr(raw_ncbi if not isinstance(raw_ncbi, str) else raw_ncbi[:40])
+                written = "" if raw_ncbi is None else raw_ncbi
+                shown = repr(written[:40] if isinstance(written, str) else written)
                 problems.append(
                     Problem(
                         str(page),

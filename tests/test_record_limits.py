@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -298,3 +299,11 @@ def test_a_literal_over_the_store_parser_buffer_leaves_the_store_as_it_was(tmp_p
     assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
     assert "huge.nt" in result.stderr
     assert len(ox.Store.read_only(str(store))) == 1
+
+
+def test_readme_states_every_limit_and_its_default() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Limits per record", 1)[1].split("\n## ", 1)[0]
+    for limit in limits.LIMITS:
+        shown = limits.size_text(limit.value) if limit.name.endswith("bytes") else f"{limit.value:,}"
+        assert re.search(rf"`{limit.name}`[^|]*\| {re.escape(shown)} \|", section), (limit.name, shown)
