@@ -151,7 +151,7 @@ def open_regular_file(path: str | os.PathLike[str]) -> int:
     regular, reason = is_regular_file(path)
     if not regular:
         raise InputRefused(reason)
-    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     try:
         mode = os.fstat(descriptor).st_mode
         if not stat.S_ISREG(mode):

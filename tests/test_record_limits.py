@@ -307,3 +307,33 @@ def test_readme_states_every_limit_and_its_default() -> None:
     for limit in limits.LIMITS:
         shown = limits.size_text(limit.value) if limit.name.endswith("bytes") else f"{limit.value:,}"
         assert re.search(rf"`{limit.name}`[^|]*\| {re.escape(shown)} \|", section), (limit.name, shown)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(bodies=st.lists(YAML_BODY, min_size=1, max_size=3), table=TSV_BODY)
+def test_malformed_records_built_beside_a_good_one(bodies: list[str], table: str) -> None:
+    """A build of generated malformed records beside a good one: the good one is published, every
+    rejection names file, field and reason, and none needed the build's last-resort catch."""
+    import tempfile
+
+    from pfocr_ld.build import BuildOptions, build
+
+    with tempfile.TemporaryDirectory() as tmp:
+        checkout = Path(tmp) / "checkout"
+        (checkout / "_figures").mkdir(parents=True)
+        (checkout / "_data").mkdir()
+        (checkout / "_figures" / "PMC1__good.md").write_text(front_matter("PMC1__good"), encoding="utf-8")
+        for number, body in enumerate(bodies):
+            figid = f"PMC2__bad{number}"
+            text = f"---\nfigid: {figid}\nfigtitle: T\npmcid: PMC2\n{body}\n---\n"
+            (checkout / "_figures" / f"{figid}.md").write_bytes(text.encode("utf-8", "surrogatepass"))
+            (checkout / "_data" / f"{figid}-genes.tsv").write_bytes(
+                (GENES_HEADER + table).encode("utf-8", "surrogatepass")
+            )
+        report = build(BuildOptions([checkout], Path(tmp) / "out", workers=1, validate=False, progress=False))
+        assert (Path(tmp) / "out" / "jsonld" / "PMC1__good.jsonld").is_file()
+    assert report.records_read == len(bodies) + 1
+    assert report.published + len(report.rejected) >= report.records_read
+    for entry in report.rejected:
+        assert entry["file"] and entry["field"] and entry["reason"]
+        assert not entry["reason"].startswith("could not be read:"), entry
