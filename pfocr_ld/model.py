@@ -32,6 +32,7 @@ _MESH = re.compile(r"^(?:mesh:)?([CD][0-9]{6,9})\Z", re.IGNORECASE)
 # All zeros is no id in any of these schemes; the length is bounded by ID_DIGITS.
 _CHEBI = re.compile(r"^(?:chebi:)?(?:CHEBI:)?(0*[1-9][0-9]*)\Z", re.IGNORECASE)
 _DOID = re.compile(r"^(?:doid:|DOID:|DOID_)?(0*[1-9][0-9]*)\Z", re.IGNORECASE)
+_DECIMAL = re.compile(r"-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)\Z")
 _WHITESPACE = re.compile(r"\s+")
 _FOLDABLE = re.compile(r"\s\s|[^\S ]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -447,7 +448,7 @@ def _score(value: Any, problems: list[Problem], path: str, figid: str) -> str | 
     raw = str(value).strip() if isinstance(value, str) else repr(value)
     if "e" in raw.lower():
         raw = format(number, "f")
-    if not raw.lstrip("-").replace(".", "", 1).isdigit():
+    if not _DECIMAL.match(raw):  # ASCII digits only: float() also reads "٠.٥", no xsd:decimal
         raw = repr(number)
     return raw
 
