@@ -9,7 +9,6 @@ It returns plain dictionaries and rows exactly as found (apart from YAML typing)
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import re
@@ -368,7 +367,9 @@ def read_table(path: Path, problems: list[Problem]) -> Table | None:
     if not lines or not lines[0].strip():
         problems.append(Problem(str(path), "table", "empty table (no header)", "warning"))
         return None
-    reader = csv.reader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
+    # PFOCR's TSV has no quoting: a row is its line split at tabs. (The csv module with QUOTE_NONE
+    # did the same, but raised on a carriage return inside a line and on cells over 131,072 chars.)
+    reader = iter([line.split("\t") if line else [] for line in lines])
     header = [cell.strip() for cell in next(reader)]
     rows: list[dict[str, str]] = []
     for line_number, cells in enumerate(reader, start=2):
