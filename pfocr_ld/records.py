@@ -3,8 +3,10 @@
 This module owns everything about *files*: finding record files under the paths a user names,
 splitting YAML front matter, reading the three generations of TSV tables, and the organism pages.
 It returns plain dictionaries and rows exactly as found (apart from YAML typing), plus a
-:class:`Problem` for everything it could not read. Cleaning and meaning belong to
-:mod:`pfocr_ld.model`.
+:class:`Problem` for everything it could not read. Every file is read through
+:mod:`pfocr_ld.limits` (regular files only, never blocking, never past a limit), and YAML and JSON
+are held to the record limits while they are parsed, so a hostile file is one rejected record.
+Cleaning and meaning belong to :mod:`pfocr_ld.model`.
 """
 
 from __future__ import annotations

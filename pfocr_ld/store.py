@@ -28,6 +28,8 @@ import click
 import httpx
 import pyoxigraph as ox
 
+from pfocr_ld.limits import not_regular_reason
+
 #: Suffixes (after an optional ``.gz``) and the RDF format they hold. ``None`` marks JSON-LD, which
 #: goes through PyLD because pyoxigraph cannot load our remote ``@context``.
 _SUFFIX_FORMATS: dict[str, ox.RdfFormat | None] = {
@@ -124,6 +126,8 @@ def resolve_dumps(paths: Iterable[Path]) -> list[DumpFile]:
                     f"{', '.join(sorted(_SUFFIX_FORMATS))}, optionally .gz)"
                 )
             found.append(dump)
+        elif path.exists():  # a FIFO or device: reading would block or never end
+            raise StoreError(f"{path}: {not_regular_reason(path.stat().st_mode)}")
         else:
             raise StoreError(f"{path}: no such file or folder")
     return found

@@ -337,3 +337,15 @@ def test_malformed_records_built_beside_a_good_one(bodies: list[str], table: str
     for entry in report.rejected:
         assert entry["file"] and entry["field"] and entry["reason"]
         assert not entry["reason"].startswith("could not be read:"), entry
+
+
+@pytest.mark.parametrize("command", [("validate",), ("check-jsonld",), ("load", "--store", "STORE")])
+def test_commands_refuse_a_fifo_given_as_input_without_blocking(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    fifo = tmp_path / "dump.ttl"
+    os.mkfifo(fifo)
+    args = [arg.replace("STORE", str(tmp_path / "store")) for arg in command]
+    result = run(args[0], str(fifo), *args[1:], timeout=60)  # reading a FIFO would hang: the timeout fails
+    assert result.returncode == 2, result.stderr
+    assert "not a regular file (a FIFO)" in result.stderr and "Traceback" not in result.stderr
