@@ -29,11 +29,12 @@ import orjson
 
 from pfocr_ld import vocab
 from pfocr_ld.mapping import Mapper
-from pfocr_ld.model import figure_from_source
+from pfocr_ld.model import ModelResult, figure_from_source
 from pfocr_ld.records import (
     OrganismIndex,
     Problem,
     RecordSource,
+    SourceRecord,
     discover,
     prefetch_source,
     read_organism_pages,
@@ -72,7 +73,7 @@ class BuildOptions:
 class FigureResult:
     serialized: SerializedFigure
     source_file: str
-    genes: set[int]
+    genes: set[str]
     chemicals: set[str]
     papers: set[str]
     mentions: int
@@ -140,6 +141,12 @@ def _rare_cycle_collection() -> Iterator[None]:
         gc.unfreeze()
 
 
+def _unexpected(path: str, error: Exception) -> Problem:
+    """A record that failed in a way no check foresaw: rejected with the error as its reason."""
+    detail = " ".join(str(error).split())[:300]
+    return Problem(path, "record", f"could not be read: {type(error).__name__}: {detail}")
+
+
 def process_batch(sources: Sequence[RecordSource]) -> BatchResult:
     """Read, model, map, serialise and validate one batch of record files."""
     state = _STATE
@@ -154,12 +161,18 @@ def process_batch(sources: Sequence[RecordSource]) -> BatchResult:
     position: dict[str, int] = {}
     for index, source in enumerate(sources):
         started = clock()
-        records = list(read_source(source))
+        try:
+            records = list(read_source(source))
+        except Exception as error:  # one bad file is one rejected record, never a crash
+            records = [SourceRecord(source.path, {}, {}, [_unexpected(source.path, error)])]
         timings["read"] += clock() - started
         for record in records:
             result.records_read += 1
             started = clock()
-            modelled = figure_from_source(record, state.organisms)
+            try:
+                modelled = figure_from_source(record, state.organisms)
+            except Exception as error:  # as above
+                modelled = ModelResult(None, [_unexpected(record.path, error)])
             for problem in modelled.problems:
                 problem_positions.append(index)
                 result.problems.append(problem)

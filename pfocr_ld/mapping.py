@@ -41,7 +41,7 @@ class FigureGraph:
     iri: str
     own: list[Triple] = field(default_factory=list)
     shared: dict[str, tuple[Triple, ...]] = field(default_factory=dict)
-    genes: set[int] = field(default_factory=set)
+    genes: set[str] = field(default_factory=set)
     chemicals: set[str] = field(default_factory=set)
     papers: set[str] = field(default_factory=set)
 
@@ -67,9 +67,9 @@ def mention_key(*parts: str | None) -> str:
 
 # Shared node descriptions depend only on their arguments: memoised, they are built once per worker.
 @lru_cache(maxsize=40_000)
-def gene_description(gene_id: int, symbol: str | None, taxon_id: int | None) -> tuple[Triple, ...]:
+def gene_description(gene_id: str, symbol: str | None, taxon_id: str | None) -> tuple[Triple, ...]:
     node = vocab.gene_iri(gene_id)
-    ident = plain(str(gene_id))
+    ident = plain(gene_id)
     triples = [
         (node, _TYPE, iri(T.wp["GeneProduct"])),
         (node, _TYPE, iri(T.wp["DataNode"])),
@@ -90,7 +90,7 @@ def gene_description(gene_id: int, symbol: str | None, taxon_id: int | None) -> 
 
 @lru_cache(maxsize=50_000)
 def chebi_description(
-    chebi_number: int, names: tuple[str, ...], mesh_ids: tuple[str, ...]
+    chebi_number: str, names: tuple[str, ...], mesh_ids: tuple[str, ...]
 ) -> tuple[Triple, ...]:
     node = vocab.chebi_iri(chebi_number)
     ident = plain(f"CHEBI:{chebi_number}")
@@ -219,8 +219,8 @@ class Mapper:
         keywords: set[str] = {"pathway figure"}
         for gene in figure.genes:
             self._gene(gene, fig, graph)
-        chebi_names: dict[int, set[str]] = {}
-        chebi_mesh: dict[int, set[str]] = {}
+        chebi_names: dict[str, set[str]] = {}
+        chebi_mesh: dict[str, set[str]] = {}
         for chemical in figure.chemicals:
             self._chemical(chemical, fig, graph, keywords, chebi_names, chebi_mesh)
         for number in chebi_names.keys() | chebi_mesh.keys():
@@ -271,7 +271,7 @@ class Mapper:
         graph.own += [(mention, T.wp["isAbout"], iri(node)), (node, T.dcterms["isPartOf"], iri(fig))]
 
     def _gene(self, gene: GeneMention, fig: str, graph: FigureGraph) -> None:
-        local = str(gene.gene_id) if gene.gene_id is not None else "unmapped"
+        local = gene.gene_id if gene.gene_id is not None else "unmapped"
         key = mention_key(gene.word, gene.matched_text, gene.source)
         mention = self._mention(graph, fig, "gene", local, key, gene.word, T.pfocr["GeneMention"])
         own = graph.own
@@ -304,8 +304,8 @@ class Mapper:
         fig: str,
         graph: FigureGraph,
         keywords: set[str],
-        chebi_names: dict[int, set[str]],
-        chebi_mesh: dict[int, set[str]],
+        chebi_names: dict[str, set[str]],
+        chebi_mesh: dict[str, set[str]],
     ) -> None:
         if chemical.chebi_number is not None:
             local = f"CHEBI_{chemical.chebi_number}"
@@ -341,7 +341,7 @@ class Mapper:
             local = f"DOID_{disease.doid_number}"
         else:
             local = "unmapped"
-        key = mention_key(disease.word, disease.mesh_heading, disease.mesh_id, str(disease.doid_number or ""))
+        key = mention_key(disease.word, disease.mesh_heading, disease.mesh_id, disease.doid_number or "")
         mention = self._mention(graph, fig, "disease", local, key, disease.word, T.pfocr["DiseaseMention"])
         own = graph.own
         if disease.mesh_heading:

@@ -118,7 +118,7 @@ def _parse_gene(value: str) -> tuple[str, Term]:
     value = _text(value, "gene", spaces=False, limit=100)
     match = _GENE_ID.match(value)
     if match:
-        return "id", ox.NamedNode(vocab.gene_iri(int(match.group(1))))
+        return "id", ox.NamedNode(vocab.gene_iri(match.group(1)))
     # Anything else is an NCBI symbol, matched exactly (symbols are case-sensitive: TP53 vs Tp53).
     return "symbol", ox.Literal(value)
 
@@ -128,7 +128,7 @@ def _parse_taxon(value: str) -> tuple[str, Term]:
     match = _TAXON.match(value) or _TAXON_IRI.match(value)
     if not match:
         raise ParameterError(f"taxon: {value!r} is not an NCBI Taxonomy id (e.g. 9606 or NCBITaxon:9606)")
-    return "taxon", ox.NamedNode(vocab.taxon_iri(int(match.group(1))))
+    return "taxon", ox.NamedNode(vocab.taxon_iri(match.group(1)))
 
 
 def _parse_organism(value: str) -> tuple[str, Term]:
@@ -141,7 +141,7 @@ def _parse_organism(value: str) -> tuple[str, Term]:
 def _parse_chemical(value: str) -> tuple[str, Term]:
     value = _text(value, "chemical", spaces=False)
     if match := _CHEBI.match(value):
-        return "chebi", ox.NamedNode(vocab.chebi_iri(int(match.group(1))))
+        return "chebi", ox.NamedNode(vocab.chebi_iri(match.group(1)))
     if match := _MESH.match(value):
         return "mesh", ox.NamedNode(vocab.mesh_rdf_iri(match.group(1).upper()))
     raise ParameterError(f"chemical: {value!r} is neither a ChEBI id (CHEBI:15422) nor a MeSH id (D005947)")
@@ -150,7 +150,7 @@ def _parse_chemical(value: str) -> tuple[str, Term]:
 def _parse_disease(value: str) -> tuple[str, Term]:
     value = _text(value, "disease", spaces=False)
     if match := _DOID.match(value):
-        return "doid", ox.NamedNode(vocab.doid_iri(int(match.group(1))))
+        return "doid", ox.NamedNode(vocab.doid_iri(match.group(1)))
     if match := _MESH.match(value):
         return "mesh", ox.NamedNode(vocab.mesh_rdf_iri(match.group(1).upper()))
     raise ParameterError(

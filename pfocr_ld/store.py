@@ -28,6 +28,7 @@ import click
 import httpx
 import pyoxigraph as ox
 
+from pfocr_ld.limits import not_regular_reason
 from pfocr_ld.release import DEFAULT_SHRINK_LIMIT
 
 #: Suffixes (after an optional ``.gz``) and the RDF format they hold. ``None`` marks JSON-LD, which
@@ -132,6 +133,8 @@ def resolve_dumps(paths: Iterable[Path]) -> list[DumpFile]:
                     f"{', '.join(sorted(_SUFFIX_FORMATS))}, optionally .gz)"
                 )
             found.append(dump)
+        elif path.exists():  # a FIFO or device: reading would block or never end
+            raise StoreError(f"{path}: {not_regular_reason(path.stat().st_mode)}")
         else:
             raise StoreError(f"{path}: no such file or folder")
     return found
@@ -275,6 +278,10 @@ def load_dumps(
                     )
         except (SyntaxError, ValueError) as error:
             raise StoreError(f"{dump.path}: not valid {_format_name(dump)}: {error}") from error
+        except MemoryError as error:
+            # Oxigraph's parser refuses a single term over its 16 MiB buffer ("Reached the buffer
+            # maximal size"); what was loaded before stays (bulk loading only adds quads).
+            raise StoreError(f"{dump.path}: cannot load: {error} (a term over the parser's limit)") from error
         except OSError as error:
             raise StoreError(f"{dump.path}: cannot read: {error}") from error
         seconds = time.perf_counter() - file_started

@@ -589,7 +589,7 @@ def test_values_block_round_trips_any_text(text: str) -> None:
 
 
 def test_values_go_at_the_start_of_the_where_group() -> None:
-    bindings = {"gene": ox.NamedNode(vocab.gene_iri(1))}
+    bindings = {"gene": ox.NamedNode(vocab.gene_iri("1"))}
     query = (
         'PREFIX x: <http://x/#{>\n# a { comment\nSELECT ?gene (COUNT(*) AS ?n) WHERE { ?gene ?p "}{" . '
         "FILTER(?n < 3 && EXISTS { ?a ?b ?c }) } GROUP BY ?gene"
