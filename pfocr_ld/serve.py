@@ -28,8 +28,10 @@ and replaced, and the client a ``503`` naming the limit. Each worker also has an
 limit (``--worker-memory``), so a query that would blow up memory (an ORDER BY over a cartesian
 product) ends its own worker, not the server; the parser's recursion on deeply nested queries is
 kept out of both by a nesting limit checked first. Results over ``--max-results`` rows are a
-``422``. ``SERVICE`` (federated query) is refused, since it would make this server fetch URLs
-chosen by the client. docs/serve.md describes the design and the load-test numbers.
+``422``. Workers cannot make a socket (:mod:`pfocr_ld.sandbox`, installed before they see any query;
+the server refuses to start when it cannot be), so ``SERVICE`` reaches no address whatever the text;
+the lexical refusal of ``SERVICE`` only makes the message friendlier. Slow and half-open clients are
+bounded by :mod:`pfocr_ld.connections`. docs/serve.md describes the design and the load-test numbers.
 """
 
 from __future__ import annotations
