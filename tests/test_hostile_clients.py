@@ -22,6 +22,7 @@ import httpx
 import pytest
 from test_serve import sample_store_fixture  # noqa: F401
 
+from pfocr_ld import rdf, templates, vocab
 from pfocr_ld.serve import RunningServer, running_server
 from pfocr_ld.templates import safe_href
 
@@ -214,3 +215,23 @@ def test_non_http_iris_in_results_are_text(served: RunningServer) -> None:
 )
 def test_safe_href(href: str, kept: bool) -> None:
     assert (safe_href(href) == href) is kept
+
+
+def test_figure_page_shows_non_http_iris_as_text() -> None:
+    """A figure whose see-also, licence and image IRIs are javascript:/data: gets no such link or image."""
+    iri = "https://pfocr.wikipathways.org/figures/PMC1__evil.html"
+    hostile = ("javascript:alert(1)", "data:text/html;base64,PHNjcmlwdD4=", "vbscript:msgbox(1)")
+    triples = [
+        (iri, vocab.T.rdf["type"], f"<{vocab.T.pfocr['Figure']}>"),
+        (iri, vocab.T.dc["title"], rdf.literal("A figure")),
+        (iri, vocab.T.schema["image"], f"<{hostile[0]}>"),
+        (iri, vocab.T.dcterms["license"], f"<{hostile[2]}>"),
+        *((iri, vocab.T.rdfs["seeAlso"], f"<{value}>") for value in (*hostile, "https://example.org/ok")),
+    ]
+    page = templates.figure_page(triples, iri, schema_block="{}", formats=[])
+    links = Links()
+    links.feed(page)
+    for value in hostile:
+        assert value not in links.hrefs and value not in links.sources
+        assert html.escape(value) in page  # still shown, as text
+    assert "https://example.org/ok" in links.hrefs
