@@ -28,8 +28,10 @@ and replaced, and the client a ``503`` naming the limit. Each worker also has an
 limit (``--worker-memory``), so a query that would blow up memory (an ORDER BY over a cartesian
 product) ends its own worker, not the server; the parser's recursion on deeply nested queries is
 kept out of both by a nesting limit checked first. Results over ``--max-results`` rows are a
-``422``. ``SERVICE`` (federated query) is refused, since it would make this server fetch URLs
-chosen by the client. docs/serve.md describes the design and the load-test numbers.
+``422``. Workers cannot make a socket (:mod:`pfocr_ld.sandbox`, installed before they see any query;
+the server refuses to start when it cannot be), so ``SERVICE`` reaches no address whatever the text;
+the lexical refusal of ``SERVICE`` only makes the message friendlier. Slow and half-open clients are
+bounded by :mod:`pfocr_ld.connections`. docs/serve.md describes the design and the load-test numbers.
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from pfocr_ld import jsonld, ordering, rdf, schemaorg, templates, vocab
+from pfocr_ld import jsonld, ordering, rdf, sandbox, schemaorg, templates, vocab
 from pfocr_ld.contexts import pfocr_context
 from pfocr_ld.mapping import Mapper
 
@@ -217,6 +219,23 @@ _UPDATE_KEYWORDS = frozenset(
 )
 _IRIREF = re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*>")
 _CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+# The SPARQL 1.1 grammar's name characters (§19.8), so the scanner splits names exactly where the
+# engine does: a character it did not count as part of a name (U+00B7 was one) followed by an escaped
+# quote made it read a string where the engine reads a name, and miss a SERVICE after it.
+_PN_CHARS_BASE = (
+    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
+    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
+)
+_PN_CHARS_U = _PN_CHARS_BASE + "_"
+_PN_CHARS = _PN_CHARS_U + "\\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
+_PLX = r"(?:%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%])"
+_PN_PREFIX = f"[{_PN_CHARS_BASE}](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?"
+_PN_LOCAL = f"(?:[{_PN_CHARS_U}:0-9]|{_PLX})(?:(?:[{_PN_CHARS}.:]|{_PLX})*(?:[{_PN_CHARS}:]|{_PLX}))?"
+_PNAME = re.compile(f"(?:{_PN_PREFIX})?:(?:{_PN_LOCAL})?")
+_BLANK_NODE = re.compile(f"_:[{_PN_CHARS_U}0-9](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?")
+_VARIABLE = re.compile(f"[?$][{_PN_CHARS_U}0-9][{_PN_CHARS_U}0-9\u00b7\u0300-\u036f\u203f-\u2040]*")
+_KEYWORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+_NAME_RUN = re.compile(f"[{_PN_CHARS}.]*")
 #: Deeper bracket nesting is refused before any parser sees it: pyoxigraph's recursive-descent
 #: parser overflows its stack (a segfault) somewhere past ten thousand levels, and no real query
 #: needs more than a few dozen.
@@ -246,6 +265,9 @@ def _scan(text: str) -> tuple[list[str], int]:
     words: list[str] = []
     depth = deepest = 0
     i, n = 0, len(text)
+    # A prefixed name needs ':' right after a run of name characters; the run is measured once, so a
+    # long run without one costs linear time, not a failed regex match at each of its characters.
+    run_end, colon = -1, False
     while i < n:
         ch = text[i]
         if ch.isspace():
@@ -263,9 +285,8 @@ def _scan(text: str) -> tuple[list[str], int]:
             match = _IRIREF.match(text, i)
             i = match.end() if match else i + 1
         elif ch in "?$":
-            i += 1
-            while i < n and (text[i].isalnum() or text[i] == "_"):
-                i += 1
+            match = _VARIABLE.match(text, i)
+            i = match.end() if match else i + 1
         elif ch in "({[":
             depth += 1
             deepest = max(deepest, depth)
@@ -273,16 +294,17 @@ def _scan(text: str) -> tuple[list[str], int]:
         elif ch in ")}]":
             depth = max(0, depth - 1)
             i += 1
-        elif ch.isalpha() or ch in "_:":
-            j = i
-            while j < n and (text[j].isalnum() or text[j] in "_-.:%\\"):
-                j += 2 if text[j] == "\\" else 1
-            word = text[i:j]
-            if ":" not in word:  # prefixed names are never keywords
-                words.append(word.upper())
-            i = j
         else:
-            i += 1
+            if i >= run_end:
+                run_end = _NAME_RUN.match(text, i).end()  # type: ignore[union-attr]
+                colon = text.startswith(":", run_end) and not text.startswith(".", run_end - 1)
+            if colon and (match := _PNAME.match(text, i) or _BLANK_NODE.match(text, i)):
+                i = match.end()  # prefixed names and blank nodes are never keywords
+            elif match := _KEYWORD.match(text, i):
+                words.append(match.group().upper())
+                i = match.end()
+            else:
+                i += 1
     return words, deepest
 
 
@@ -424,6 +446,20 @@ def _not_acceptable(kind: str) -> QueryOutcome:
     )
 
 
+FEDERATION_REFUSED = "federated queries (SERVICE) are disabled on this endpoint"
+
+
+def _mentions_service(text: str) -> bool:
+    # SERVICE can only be evaluated if the word is in the text (keywords have no other escape than
+    # \uXXXX, which is undone first): the engine's failure is the refused SERVICE, whatever the lexer saw.
+    return "service" in _unescape_codepoints(text).casefold()
+
+
+def _federation_refused() -> QueryOutcome:
+    # The engine's error is not passed on: without the sandbox it could hold a remote service's answer.
+    return QueryOutcome(400, message=FEDERATION_REFUSED + ": the query workers cannot open connections")
+
+
 def run_job(store: ox.Store, job: QueryJob) -> QueryOutcome:
     """Run one query against ``store`` and serialise its result (in a worker process)."""
     started = time.perf_counter()
@@ -463,18 +499,30 @@ def run_job(store: ox.Store, job: QueryJob) -> QueryOutcome:
     except _TooLarge as error:
         return QueryOutcome(422, message=str(error))
     except (ValueError, RuntimeError, TypeError) as error:
+        if _mentions_service(job.text):  # never pass on what a remote service may have answered
+            return _federation_refused()
         return QueryOutcome(400, message=f"the query cannot be evaluated: {error}")
     except OSError as error:
+        if _mentions_service(job.text):
+            return _federation_refused()
         return QueryOutcome(500, message=f"the store could not be read: {error}")
     return QueryOutcome(
         200, kind=kind, format=fmt, body=body, count=count, seconds=time.perf_counter() - started
     )
 
 
-def _worker_main(conn: Connection, store_dir: str, memory_mib: int) -> None:
-    """A query worker: open the store read-only, then run jobs from ``conn`` until it closes."""
+def _worker_main(conn: Connection, store_dir: str, memory_mib: int, sandboxed: bool = True) -> None:
+    """A query worker: lose the network, open the store read-only, run jobs from ``conn`` until it closes."""
     # The server shuts workers down itself; a Ctrl-C meant for it must not print tracebacks here.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sandboxed:
+        # First of all, while single-threaded and before any query text: no socket can be made from
+        # here on (the pipe to the server exists already), so SERVICE cannot reach any address.
+        try:
+            sandbox.deny_network()
+        except sandbox.SandboxError as error:
+            conn.send(("no-sandbox", str(error)))
+            return
     if memory_mib:
         try:
             import resource
@@ -508,9 +556,9 @@ def _worker_main(conn: Connection, store_dir: str, memory_mib: int) -> None:
 
 
 def _worker_entry() -> None:
-    """``python -c`` entry point of a worker process: ``FD STORE_DIR MEMORY_MIB`` on the command line."""
-    fd, store_dir, memory_mib = sys.argv[1:4]
-    _worker_main(Connection(int(fd)), store_dir, int(memory_mib))
+    """``python -c`` entry point of a worker process: ``FD STORE_DIR MEMORY_MIB SANDBOX`` as arguments."""
+    fd, store_dir, memory_mib, sandboxed = sys.argv[1:5]
+    _worker_main(Connection(int(fd)), store_dir, int(memory_mib), sandboxed == "sandbox")
 
 
 class _Worker:
@@ -558,8 +606,11 @@ class QueryPool:
     store, and no re-import of the embedding program's ``__main__`` as the spawn method does.
     """
 
-    def __init__(self, store_dir: Path, *, workers: int, timeout: float, memory_mib: int) -> None:
+    def __init__(
+        self, store_dir: Path, *, workers: int, timeout: float, memory_mib: int, sandboxed: bool = True
+    ) -> None:
         self.store_dir = store_dir
+        self.sandboxed = sandboxed
         self.size = workers
         self.timeout = timeout
         self.memory_mib = memory_mib
@@ -596,6 +647,7 @@ class QueryPool:
                     str(child.fileno()),
                     str(self.store_dir),
                     str(self.memory_mib),
+                    "sandbox" if self.sandboxed else "none",
                 ],
                 pass_fds=(child.fileno(),),
                 stdin=subprocess.DEVNULL,
@@ -617,6 +669,12 @@ class QueryPool:
         except WorkerStartError:
             worker.stop()
             raise
+        if status == "no-sandbox":
+            worker.stop()
+            raise WorkerStartError(
+                f"a query worker cannot be cut off from the network ({detail}); "
+                "see docs/serve.md, or run with --no-sandbox (unsafe on a public endpoint)"
+            )
         if status != "ready":
             worker.stop()
             raise WorkerStartError(f"a query worker cannot open the store {self.store_dir}: {detail}")
@@ -870,6 +928,7 @@ class ServeConfig:
     max_body: int = 1_000_000
     max_query_length: int = 100_000
     cache_seconds: int = 300
+    sandbox: bool = True  # query workers without network (pfocr_ld/sandbox.py); off only by --no-sandbox
     max_response_bytes: int = 64 << 20
     figure_cache: int = 512
     base_path: str = field(init=False, default="/figures/")
@@ -1021,7 +1080,11 @@ class PfocrServer:
         # Read-only by construction: RocksDB is opened without its write lock and has no write path.
         self.store = open_store(config.store_dir, read_only=True)
         self.pool = QueryPool(
-            config.store_dir, workers=config.workers, timeout=config.timeout, memory_mib=config.worker_memory
+            config.store_dir,
+            workers=config.workers,
+            timeout=config.timeout,
+            memory_mib=config.worker_memory,
+            sandboxed=config.sandbox,
         )
         self.cache = _LRU(config.figure_cache)
         self.examples = named_query_examples()
@@ -1413,8 +1476,7 @@ class PfocrServer:
             raise HttpError(
                 400,
                 "Federated query refused",
-                "SERVICE is not available on this endpoint: it would "
-                "make the server fetch URLs given by the client",
+                FEDERATION_REFUSED + ": this server does not fetch data from other addresses",
             )
 
     def service_description(self, request: Request, fmt: str) -> Representation:
@@ -1660,11 +1722,14 @@ def create_app(
     max_body: int = 1_000_000,
     max_query_length: int = 100_000,
     cache_seconds: int = 300,
+    sandbox: bool = True,
 ) -> Starlette:
     """The Starlette app serving the store at ``store_dir`` (a ``pfocr-ld load`` folder), read-only.
 
     Raises ``ValueError`` for a bad ``base`` or ``void_file`` and :class:`~pfocr_ld.store.StoreError`
-    when the store cannot be opened. The query workers start with the app's lifespan.
+    when the store cannot be opened. The query workers start with the app's lifespan; each cuts
+    itself off from the network first (:mod:`pfocr_ld.sandbox`) and the start fails when it cannot,
+    unless ``sandbox=False`` (then only the lexical check keeps SERVICE out: not safe in public).
     """
     config = ServeConfig(
         Path(store_dir),
@@ -1677,6 +1742,7 @@ def create_app(
         max_body,
         max_query_length,
         cache_seconds,
+        sandbox,
     )
     server = PfocrServer(config)
 
@@ -1747,6 +1813,39 @@ class RunningServer:
     server: PfocrServer
 
 
+#: Defaults of the connection limits (``--head-timeout``, ``--keep-alive``, ``--max-connections``).
+HEAD_TIMEOUT = 10.0
+KEEP_ALIVE = 5.0
+MAX_CONNECTIONS = 1000
+
+
+def uvicorn_config(
+    app: Any,
+    *,
+    log_level: str,
+    head_timeout: float = HEAD_TIMEOUT,
+    keep_alive: float = KEEP_ALIVE,
+    max_connections: int = MAX_CONNECTIONS,
+    **options: Any,
+) -> Any:
+    """uvicorn's configuration for ``app``: the h11 protocol with the head timeout and connection cap of
+    :mod:`pfocr_ld.connections`, keep-alive connections closed after ``keep_alive`` idle seconds."""
+    import uvicorn
+
+    from pfocr_ld.connections import guarded_protocol
+
+    return uvicorn.Config(
+        app,
+        http=guarded_protocol(head_timeout=head_timeout, max_connections=max_connections),
+        log_level=log_level,
+        lifespan="on",
+        server_header=False,
+        timeout_keep_alive=keep_alive,  # type: ignore[arg-type]  # a float works (loop.call_later)
+        limit_concurrency=None,  # it counts idle connections too: the guard's cap replaces it
+        **options,
+    )
+
+
 @contextlib.contextmanager
 def running_server(
     store_dir: Path | str,
@@ -1754,6 +1853,9 @@ def running_server(
     host: str = "127.0.0.1",
     port: int = 0,
     log_level: str = "warning",
+    head_timeout: float = HEAD_TIMEOUT,
+    keep_alive: float = KEEP_ALIVE,
+    max_connections: int = MAX_CONNECTIONS,
     **options: Any,
 ) -> Iterator[RunningServer]:
     """Serve ``store_dir`` from a background thread (tests, the load test) until the block ends.
@@ -1771,8 +1873,12 @@ def running_server(
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind((host, port))
     bound_port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        app, log_level=log_level, lifespan="on", server_header=False, timeout_keep_alive=5
+    config = uvicorn_config(
+        app,
+        log_level=log_level,
+        head_timeout=head_timeout,
+        keep_alive=keep_alive,
+        max_connections=max_connections,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(
@@ -1870,6 +1976,33 @@ def running_server(
     help="Cache-Control max-age of figures, pages and results.",
 )
 @click.option(
+    "--head-timeout",
+    type=click.FloatRange(min=0.1),
+    default=HEAD_TIMEOUT,
+    show_default=True,
+    help="Seconds a client may take to send a whole request head (from connecting, or after a response).",
+)
+@click.option(
+    "--keep-alive",
+    type=click.FloatRange(min=0.1),
+    default=KEEP_ALIVE,
+    show_default=True,
+    help="Seconds an idle keep-alive connection is kept open after a response.",
+)
+@click.option(
+    "--max-connections",
+    type=click.IntRange(min=1),
+    default=MAX_CONNECTIONS,
+    show_default=True,
+    help="Open connections at most; over it, the one waiting longest for a request head is closed.",
+)
+@click.option(
+    "--no-sandbox",
+    is_flag=True,
+    help="Run query workers WITH network access when this system cannot sandbox them (unsafe in "
+    "public: only the lexical check then keeps SERVICE out).",
+)
+@click.option(
     "--log-level",
     type=click.Choice(["critical", "error", "warning", "info", "debug"]),
     default="info",
@@ -1888,6 +2021,10 @@ def serve_command(
     max_body: int,
     max_query_length: int,
     cache_seconds: int,
+    head_timeout: float,
+    keep_alive: float,
+    max_connections: int,
+    no_sandbox: bool,
     log_level: str,
 ) -> None:
     """Serve a store: figure pages and data at their IRIs, /void, and a read-only SPARQL endpoint.
@@ -1900,6 +2037,17 @@ def serve_command(
     """
     import uvicorn
 
+    if no_sandbox:
+        click.echo("warning: --no-sandbox: query workers can open network connections", err=True)
+    else:
+        # Fail closed, with one line, before anything listens: the workers would not start anyway.
+        try:
+            sandbox.probe()
+        except sandbox.SandboxError as error:
+            raise click.ClickException(
+                f"cannot cut the query workers off from the network here ({error}); refusing to serve. "
+                "Install libseccomp (Debian: libseccomp2), or pass --no-sandbox for a private server"
+            ) from error
     try:
         app = create_app(
             store_dir,
@@ -1912,6 +2060,7 @@ def serve_command(
             max_body=max_body,
             max_query_length=max_query_length,
             cache_seconds=cache_seconds,
+            sandbox=not no_sandbox,
         )
     except ValueError as error:
         raise click.UsageError(str(error)) from error
@@ -1919,15 +2068,20 @@ def serve_command(
     click.echo(
         f"serving {store_dir} at http://{host}:{port}/ (figures under {path}, SPARQL at /sparql)", err=True
     )
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        log_level=log_level,
-        server_header=False,
-        timeout_keep_alive=5,
-        limit_concurrency=1000,
+    server = uvicorn.Server(
+        uvicorn_config(
+            app,
+            log_level=log_level,
+            head_timeout=head_timeout,
+            keep_alive=keep_alive,
+            max_connections=max_connections,
+            host=host,
+            port=port,
+        )
     )
+    server.run()
+    if not server.started:
+        sys.exit(3)  # as uvicorn.run: startup failed (the reason is logged)
 
 
 __all__ = [

@@ -14,6 +14,7 @@ same triples the published JSON-LD is made of, so the page and the data never di
 from __future__ import annotations
 
 import html
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -161,7 +162,28 @@ def _last_segment(iri: str, separator: str = "/") -> str:
     return iri.rsplit(separator, 1)[-1]
 
 
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
+#: What browsers ignore in a URL before reading its scheme: leading C0 controls and spaces; tabs and
+#: newlines anywhere (so "java\tscript:" is a javascript: URL to them).
+_URL_IGNORED = re.compile(r"^[\x00-\x20]+|[\t\n\r]")
+
+
+def safe_href(href: str | None) -> str | None:
+    """``href`` if following it can only load a page: an http(s) URL or a relative reference.
+
+    Values in the data (SPARQL results, figure links) are anyone's: ``javascript:``, ``data:``,
+    ``vbscript:`` and every other scheme are shown as text, never made into links (``None``).
+    """
+    if not href:
+        return None
+    match = _SCHEME.match(_URL_IGNORED.sub("", href))
+    if match is None or match.group(1).lower() in ("http", "https"):
+        return href
+    return None
+
+
 def _link(href: str | None, text: str, *, external: bool = True) -> str:
+    href = safe_href(href)
     if not href:
         return esc(text)
     rel = ' rel="noopener"' if external else ""
@@ -398,7 +420,7 @@ def figure_page(
         f'<h1 id="figure-title">{esc(view.title)}</h1>'
     ]
     parts.append(f'<p class="figid">Figure <code>{esc(view.figid)}</code></p>')
-    if view.image:
+    if view.image and safe_href(view.image):
         parts.append(
             f'<figure class="pathway-figure">\n<a href="{esc(view.image)}">'
             f'<img src="{esc(view.image)}" alt="Pathway figure: {esc(view.title)}" loading="lazy"></a>\n'
@@ -698,6 +720,8 @@ def _term_cell(term: Mapping[str, str] | None, local: LinkMaker) -> str:
         compact = vocab.CONVERTER.compress(value) or value
         if href:
             return f'<a href="{esc(href)}" title="{esc(value)}">{esc(compact)}</a>'
+        if safe_href(value) is None:  # javascript: and the like: shown, never a link
+            return f'<span class="iri" title="{esc(value)}">{esc(compact)}</span>'
         return f'<a href="{esc(value)}" title="{esc(value)}" rel="noopener">{esc(compact)}</a>'
     if kind == "bnode":
         return f"<code>_:{esc(value)}</code>"
