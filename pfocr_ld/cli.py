@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("pfocr_ld.serve", "serve_command"),
     "synth": ("pfocr_ld.synth", "synth_command"),
     "update-site": ("pfocr_ld.site", "update_site_command"),
+    "enrich": ("pfocr_ld.enrichment", "enrich_command"),
 }
 
 
