@@ -463,6 +463,13 @@ def bind(query: NamedQuery, params: Mapping[str, ParamValue]) -> BoundQuery:
         else:
             names = ", ".join(declared) or "none"
             raise ParameterError(f"{query.name} has no parameter {name!r} (parameters: {names})")
+        if not isinstance(raw, str | int | bool):
+            # str() of a list would bind "['TP53', 'EGFR']" as one value and quietly match nothing
+            many = f"a {type(raw).__name__}" + (f" of {len(raw)}" if hasattr(raw, "__len__") else "")
+            raise ParameterError(
+                f"{name} takes one value, not {many}; run the query once per value, or use "
+                "`pfocr-ld enrich` / pfocr_ld.enrichment.enrich for a gene list"
+            )
         text = ("true" if raw else "false") if isinstance(raw, bool) else str(raw)
         kind, term = parameter.type.parse(text)
         if term is None:

@@ -153,3 +153,17 @@ def test_enrich_command(sample_build, tmp_path: Path) -> None:
     )
     assert nothing.returncode == 1
     assert "Nope1" in nothing.stderr
+
+
+@pytest.mark.parametrize("value", [["TP53", "EGFR"], ("7157",), {"7157"}])
+def test_a_list_where_one_value_is_expected_says_so(sample_source, value) -> None:
+    from pfocr_ld.query import ParameterError, run_named, run_query
+
+    with pytest.raises(ParameterError, match=r"gene takes one value, not a (list|tuple|set) of"):
+        run_named(sample_source, "figures-for-gene", gene=value)
+    with pytest.raises(ParameterError, match=r"symbol takes one value"):
+        run_query(
+            sample_source,
+            "SELECT ?g WHERE { ?g <http://www.w3.org/2000/01/rdf-schema#label> ?symbol }",
+            symbol=value,
+        )
