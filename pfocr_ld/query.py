@@ -44,7 +44,7 @@ import orjson
 import pyoxigraph as ox
 import yaml
 
-from pfocr_ld import ordering, vocab
+from pfocr_ld import ordering, sparql, vocab
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 Row = dict[str, "Term | None"]
@@ -749,9 +749,9 @@ class EmbeddedSource(Source):
 
     def _run(self, query: str, options: dict[str, Any]) -> Any:
         try:
-            return self.store.query(query, **options)
+            return self.store.query(query, prefixes=sparql.PREDECLARED, **options)
         except SyntaxError as error:
-            raise QueryError(f"SPARQL syntax error: {error}") from error
+            raise QueryError(sparql.syntax_error_message(query, error)) from error
         except (RuntimeError, ValueError) as error:
             raise QueryError(f"cannot run the query: {error}") from error
 

@@ -71,7 +71,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from pfocr_ld import jsonld, ordering, rdf, schemaorg, templates, vocab
+from pfocr_ld import jsonld, ordering, rdf, schemaorg, sparql, templates, vocab
 from pfocr_ld.contexts import pfocr_context
 from pfocr_ld.mapping import Mapper
 
@@ -427,7 +427,7 @@ def _not_acceptable(kind: str) -> QueryOutcome:
 def run_job(store: ox.Store, job: QueryJob) -> QueryOutcome:
     """Run one query against ``store`` and serialise its result (in a worker process)."""
     started = time.perf_counter()
-    options: dict[str, Any] = {}
+    options: dict[str, Any] = {"prefixes": sparql.PREDECLARED}
     if job.default_graphs:
         options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
     if job.named_graphs:
@@ -459,7 +459,7 @@ def run_job(store: ox.Store, job: QueryJob) -> QueryOutcome:
                 return _not_acceptable(kind)
             body, count = _graph_body(answer, fmt, job)
     except SyntaxError as error:
-        return QueryOutcome(400, message=f"SPARQL syntax error: {error}")
+        return QueryOutcome(400, message=sparql.syntax_error_message(job.text, error))
     except _TooLarge as error:
         return QueryOutcome(422, message=str(error))
     except (ValueError, RuntimeError, TypeError) as error:
@@ -1625,6 +1625,7 @@ class PfocrServer:
             max_results=self.config.max_results,
             root=root,
             figures_path=self.config.base_path,
+            prefixes=sparql.PREDECLARED,
         ).encode("utf-8")
         return Response(
             body,
