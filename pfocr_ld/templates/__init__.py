@@ -589,6 +589,9 @@ at <code>{esc(root)}/sparql</code>.</li>
 <li><a href="{esc(root)}/void">The dataset description</a> (VoID, DCAT): release, licence, counts and
 downloads.</li>
 <li><a href="{esc(root)}/ld/context.jsonld">The JSON-LD context</a> the published documents name.</li>
+<li><a href="{esc(root)}/vocab">The PFOCR vocabulary</a> (classes and properties of <code>pfocr:</code>,
+also as
+RDF) and <a href="{esc(root)}/vocab/mapping">how each record field is mapped</a> to RDF.</li>
 </ul>
 </section>
 <section aria-labelledby="examples-h">
