@@ -24,6 +24,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check-jsonld": ("pfocr_ld.check_jsonld", "check_jsonld_command"),
     "serve": ("pfocr_ld.serve", "serve_command"),
     "synth": ("pfocr_ld.synth", "synth_command"),
+    "update-site": ("pfocr_ld.site", "update_site_command"),
+    "enrich": ("pfocr_ld.enrichment", "enrich_command"),
 }
 
 

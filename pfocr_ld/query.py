@@ -44,7 +44,7 @@ import orjson
 import pyoxigraph as ox
 import yaml
 
-from pfocr_ld import ordering, vocab
+from pfocr_ld import ordering, sparql, vocab
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 Row = dict[str, "Term | None"]
@@ -463,6 +463,13 @@ def bind(query: NamedQuery, params: Mapping[str, ParamValue]) -> BoundQuery:
         else:
             names = ", ".join(declared) or "none"
             raise ParameterError(f"{query.name} has no parameter {name!r} (parameters: {names})")
+        if not isinstance(raw, str | int | bool):
+            # str() of a list would bind "['TP53', 'EGFR']" as one value and quietly match nothing
+            many = f"a {type(raw).__name__}" + (f" of {len(raw)}" if hasattr(raw, "__len__") else "")
+            raise ParameterError(
+                f"{name} takes one value, not {many}; run the query once per value, or use "
+                "`pfocr-ld enrich` / pfocr_ld.enrichment.enrich for a gene list"
+            )
         text = ("true" if raw else "false") if isinstance(raw, bool) else str(raw)
         kind, term = parameter.type.parse(text)
         if term is None:
@@ -742,9 +749,9 @@ class EmbeddedSource(Source):
 
     def _run(self, query: str, options: dict[str, Any]) -> Any:
         try:
-            return self.store.query(query, **options)
+            return self.store.query(query, prefixes=sparql.PREDECLARED, **options)
         except SyntaxError as error:
-            raise QueryError(f"SPARQL syntax error: {error}") from error
+            raise QueryError(sparql.syntax_error_message(query, error)) from error
         except (RuntimeError, ValueError) as error:
             raise QueryError(f"cannot run the query: {error}") from error
 

@@ -73,9 +73,11 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from pfocr_ld import jsonld, ordering, rdf, sandbox, schemaorg, templates, vocab
+from pfocr_ld import jsonld, ordering, rdf, sandbox, schemaorg, sparql, templates, vocab
 from pfocr_ld.contexts import pfocr_context
 from pfocr_ld.mapping import Mapper
+from pfocr_ld.resources import mapping_doc, ontology_file
+from pfocr_ld.templates import model_pages
 
 log = logging.getLogger("pfocr_ld.serve")
 
@@ -92,6 +94,7 @@ CONTENT_TYPES: dict[str, str] = {
     "csv": "text/csv; charset=utf-8",
     "tsv": "text/tab-separated-values; charset=utf-8",
     "text": "text/plain; charset=utf-8",
+    "markdown": "text/markdown; charset=utf-8",
 }
 #: What each resource offers, in the server's order of preference (which breaks ties in q).
 FIGURE_OFFERS = (
@@ -126,6 +129,10 @@ GRAPH_OFFERS = (
     ("text/html", "html"),
 )
 ERROR_OFFERS = (("text/plain", "text"), ("text/html", "html"))
+#: Pages for people that are also resources for programs (/, /figures/, /vocab): HTML breaks ties,
+#: so `Accept: */*` gets the page and an RDF client that names a format gets data.
+PAGE_OFFERS = (("text/html", "html"), *(offer for offer in DATA_OFFERS if offer[1] != "html"))
+MARKDOWN_OFFERS = (("text/html", "html"), ("text/markdown", "markdown"), ("text/plain", "markdown"))
 #: ``format=`` values of /sparql, and whether each is a SELECT/ASK or a graph format.
 SELECT_FORMATS = frozenset({"json", "xml", "csv", "tsv"})
 GRAPH_FORMATS = frozenset({"ttl", "nt", "rdfxml", "jsonld"})
@@ -463,7 +470,7 @@ def _federation_refused() -> QueryOutcome:
 def run_job(store: ox.Store, job: QueryJob) -> QueryOutcome:
     """Run one query against ``store`` and serialise its result (in a worker process)."""
     started = time.perf_counter()
-    options: dict[str, Any] = {}
+    options: dict[str, Any] = {"prefixes": sparql.PREDECLARED}
     if job.default_graphs:
         options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
     if job.named_graphs:
@@ -495,7 +502,7 @@ def run_job(store: ox.Store, job: QueryJob) -> QueryOutcome:
                 return _not_acceptable(kind)
             body, count = _graph_body(answer, fmt, job)
     except SyntaxError as error:
-        return QueryOutcome(400, message=f"SPARQL syntax error: {error}")
+        return QueryOutcome(400, message=sparql.syntax_error_message(job.text, error))
     except _TooLarge as error:
         return QueryOutcome(422, message=str(error))
     except (ValueError, RuntimeError, TypeError) as error:
@@ -852,6 +859,14 @@ def dataset_description(store: ox.Store) -> list[rdf.Triple]:
     return sorted(found)
 
 
+_SUFFIX_OF = {fmt: suffix for suffix, fmt in DATA_SUFFIXES.items()}
+_VOCAB_FORMATS = {
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+    "jsonld": ox.RdfFormat.JSON_LD,
+}
+
+
 def rdf_body(triples: list[rdf.Triple], fmt: str, first: str | None = None) -> bytes:
     """Our triples as Turtle (the dump's own writer, with its prefixes), N-Triples, JSON-LD or RDF/XML."""
     if fmt == "ttl":
@@ -1090,6 +1105,8 @@ class PfocrServer:
         self.examples = named_query_examples()
         self.void_triples = self._load_void(config.void_file)
         self.context_body = jsonld.dumps({"@context": pfocr_context()})
+        self.vocab_turtle = ontology_file().read_bytes()
+        self.vocab_quads = list(ox.parse(self.vocab_turtle, ox.RdfFormat.TURTLE))
         self._counts: dict[str, int] | None = None
         self._counts_retry_at = 0.0
         self._figids: list[str] | None = None
@@ -1300,6 +1317,15 @@ class PfocrServer:
         return self.representation_response(request, rep, negotiated=negotiated, extra=extra)
 
     async def figure_index(self, request: Request) -> Response:
+        fmt = negotiate(request.headers.get("accept"), PAGE_OFFERS)
+        if fmt is None:
+            raise HttpError(
+                406,
+                "Not Acceptable",
+                "the figure list is available as text/html, text/turtle, application/n-triples, "
+                "application/ld+json and application/rdf+xml",
+                headers={"Vary": "Accept"},
+            )
         raw = request.query_params.get("page", "1")
         if not raw.isdigit() or not 1 <= int(raw) <= 1_000_000:
             raise HttpError(400, "Bad page number", f"page must be a number from 1, not {raw[:40]!r}")
@@ -1312,21 +1338,47 @@ class PfocrServer:
                 503, "Figure list unavailable", "the figure list could not be read in time; try again"
             )
         root = self.root(request)
+        path = root + self.config.base_path
+        previous_href = f"{path}?page={number - 1}" if number > 1 else None
+        next_href = f"{path}?page={number + 1}" if len(rows) > FIGURES_PER_PAGE else None
+        if fmt != "html":
+            return self.figure_list_response(rows[:FIGURES_PER_PAGE], fmt, previous_href, next_href)
         local = self.local_href(root)
         items = [
             (local(r["figure"]) or r["figure"], r.get("figid", ""), r.get("title") or r.get("figid", ""))
             for r in rows[:FIGURES_PER_PAGE]
         ]
-        path = root + self.config.base_path
         body = templates.figure_index_page(
             items,
             page_number=number,
-            previous_href=f"{path}?page={number - 1}" if number > 1 else None,
-            next_href=f"{path}?page={number + 1}" if len(rows) > FIGURES_PER_PAGE else None,
+            previous_href=previous_href,
+            next_href=next_href,
             root=root,
             figures_path=self.config.base_path,
         ).encode("utf-8")
-        return Response(body, headers={"Content-Type": CONTENT_TYPES["html"], **self.cache_headers()})
+        return Response(
+            body, headers={"Content-Type": CONTENT_TYPES["html"], "Vary": "Accept", **self.cache_headers()}
+        )
+
+    def figure_list_response(
+        self, rows: list[dict[str, Any]], fmt: str, previous_href: str | None, next_href: str | None
+    ) -> Response:
+        """One page of the figure list as RDF: each figure's type, identifier and title; the other
+        pages are linked with HTTP ``Link`` headers (RFC 8288), which leaves the data about figures only."""
+        triples: list[rdf.Triple] = []
+        for row in rows:
+            figure = row["figure"]
+            triples.append((figure, vocab.T.rdf["type"], f"<{vocab.T.pfocr['Figure']}>"))
+            if row.get("figid"):
+                triples.append((figure, vocab.T.dcterms["identifier"], rdf.literal(row["figid"])))
+            if row.get("title"):
+                triples.append((figure, vocab.T.dc["title"], rdf.literal(row["title"], language="en")))
+        pages = (("prev", previous_href), ("next", next_href))
+        links = [f'<{href}>; rel="{rel}"' for rel, href in pages if href]
+        headers = {"Vary": "Accept", **self.cache_headers()}
+        if links:
+            headers["Link"] = ", ".join(links)
+        return Response(rdf_body(triples, fmt), headers={**headers, "Content-Type": CONTENT_TYPES[fmt]})
 
     # home, dataset, context --------------------------------------------------------------------------
     def dataset_summary(self) -> dict[str, str]:
@@ -1342,6 +1394,20 @@ class PfocrServer:
 
     async def home(self, request: Request) -> Response:
         root = self.root(request)
+        fmt = negotiate(request.headers.get("accept"), PAGE_OFFERS)
+        if fmt is None:
+            raise HttpError(
+                406,
+                "Not Acceptable",
+                "this address offers text/html and the dataset description as text/turtle, "
+                "application/n-triples, application/ld+json and application/rdf+xml",
+                headers={"Vary": "Accept"},
+            )
+        if fmt != "html":
+            rep = await run_in_threadpool(self.void_representation, fmt, root)
+            return self.representation_response(
+                request, rep, negotiated=True, extra={"Content-Location": f"{root}/void.{_SUFFIX_OF[fmt]}"}
+            )
         body = templates.landing_page(
             counts=await self.counts(),
             dataset=self.dataset_summary(),
@@ -1349,7 +1415,9 @@ class PfocrServer:
             root=root,
             figures_path=self.config.base_path,
         ).encode("utf-8")
-        return Response(body, headers={"Content-Type": CONTENT_TYPES["html"], **self.cache_headers()})
+        return Response(
+            body, headers={"Content-Type": CONTENT_TYPES["html"], "Vary": "Accept", **self.cache_headers()}
+        )
 
     def void_representation(self, fmt: str, root: str) -> Representation:
         key = ("void", fmt, root if fmt == "html" else "")
@@ -1400,6 +1468,82 @@ class PfocrServer:
     async def context(self, request: Request) -> Response:
         rep = Representation(self.context_body, CONTENT_TYPES["jsonld"], _etag(self.context_body))
         return self.representation_response(request, rep, negotiated=False)
+
+    # the model: vocabulary and mapping ----------------------------------------------------------------
+    def vocab_representation(self, fmt: str, root: str) -> Representation:
+        key = ("vocab", fmt, root if fmt == "html" else "")
+        cached = self.cache.get(key)
+        if cached is not None:
+            return cached
+        if fmt == "html":
+            formats = [
+                (label, media, f"{root}/vocab.{suffix}")
+                for label, media, suffix in (
+                    ("Turtle", "text/turtle", "ttl"),
+                    ("N-Triples", "application/n-triples", "nt"),
+                    ("JSON-LD", "application/ld+json", "jsonld"),
+                    ("RDF/XML", "application/rdf+xml", "rdf"),
+                )
+            ]
+            # the lean triple form has no blank nodes (the ontology's owl:oneOf list has some); the
+            # page lists named terms only and shows the Turtle as written
+            named = [
+                rdf.from_oxigraph(quad)
+                for quad in self.vocab_quads
+                if isinstance(quad.subject, ox.NamedNode) and not isinstance(quad.object, ox.BlankNode)
+            ]
+            body = model_pages.vocab_page(
+                named,
+                self.vocab_turtle.decode("utf-8"),
+                formats=formats,
+                root=root,
+                figures_path=self.config.base_path,
+            ).encode("utf-8")
+        elif fmt == "ttl":
+            body = self.vocab_turtle
+        else:
+            body = ox.serialize(self.vocab_quads, format=_VOCAB_FORMATS[fmt], prefixes=vocab.PREFIXES)
+        rep = Representation(body, CONTENT_TYPES[fmt], _etag(body))
+        self.cache.put(key, rep)
+        return rep
+
+    async def vocabulary(self, request: Request) -> Response:
+        """``/vocab`` (the namespace of every ``pfocr:`` term) and ``/vocab.{ttl,nt,jsonld,rdf}``."""
+        suffix = request.path_params.get("suffix")
+        if suffix is not None:
+            fmt = DATA_SUFFIXES.get(suffix)
+            if fmt is None:
+                raise HttpError(
+                    404, "Not Found", f"the vocabulary is at /vocab.ttl, .nt, .jsonld and .rdf, not .{suffix}"
+                )
+        else:
+            fmt = negotiate(request.headers.get("accept"), PAGE_OFFERS)
+            if fmt is None:
+                raise HttpError(
+                    406,
+                    "Not Acceptable",
+                    "the vocabulary is available as text/html, text/turtle, application/n-triples, "
+                    "application/ld+json and application/rdf+xml",
+                    headers={"Vary": "Accept"},
+                )
+        rep = await run_in_threadpool(self.vocab_representation, fmt, self.root(request))
+        return self.representation_response(request, rep, negotiated=suffix is None)
+
+    async def mapping(self, request: Request) -> Response:
+        """``/vocab/mapping``: docs/mapping.md, as a page or (``Accept: text/markdown``) as written."""
+        fmt = negotiate(request.headers.get("accept"), MARKDOWN_OFFERS)
+        if fmt is None:
+            raise HttpError(406, "Not Acceptable", "the mapping is available as text/html and text/markdown")
+        markdown = mapping_doc().read_text(encoding="utf-8")
+        root = self.root(request)
+        if fmt == "html":
+            body = model_pages.markdown_page(
+                "Mapping", markdown, source_link=None, root=root, figures_path=self.config.base_path
+            ).encode("utf-8")
+        else:
+            body = markdown.encode("utf-8")
+        rep = Representation(body, CONTENT_TYPES[fmt], _etag(body))
+        return self.representation_response(request, rep, negotiated=True)
 
     # SPARQL --------------------------------------------------------------------------------------------
     async def read_body(self, request: Request) -> bytes:
@@ -1694,6 +1838,7 @@ class PfocrServer:
             max_results=self.config.max_results,
             root=root,
             figures_path=self.config.base_path,
+            prefixes=sparql.PREDECLARED,
         ).encode("utf-8")
         return Response(
             body,
@@ -1791,6 +1936,9 @@ def create_app(
         Route("/void.{suffix}", server.void, methods=["GET"]),
         Route("/.well-known/void", server.void, methods=["GET"]),
         Route("/ld/context.jsonld", server.context, methods=["GET"]),
+        Route("/vocab", server.vocabulary, methods=["GET"]),
+        Route("/vocab.{suffix}", server.vocabulary, methods=["GET"]),
+        Route("/vocab/mapping", server.mapping, methods=["GET"]),
         Mount("/static", app=StaticFiles(directory=str(static)), name="static"),
         Route(path, server.figure_index, methods=["GET"]),
         Route(path + "{name:path}", server.figure, methods=["GET"]),

@@ -611,6 +611,9 @@ at <code>{esc(root)}/sparql</code>.</li>
 <li><a href="{esc(root)}/void">The dataset description</a> (VoID, DCAT): release, licence, counts and
 downloads.</li>
 <li><a href="{esc(root)}/ld/context.jsonld">The JSON-LD context</a> the published documents name.</li>
+<li><a href="{esc(root)}/vocab">The PFOCR vocabulary</a> (classes and properties of <code>pfocr:</code>,
+also as
+RDF) and <a href="{esc(root)}/vocab/mapping">how each record field is mapped</a> to RDF.</li>
 </ul>
 </section>
 <section aria-labelledby="examples-h">
@@ -803,8 +806,19 @@ def query_page(
     max_results: int,
     root: str = "",
     figures_path: str = "/figures/",
+    prefixes: Mapping[str, str] | None = None,
 ) -> str:
     """The SPARQL page: example picker, editor, and the results of the submitted query."""
+    prefix_rows = "".join(
+        f"<li><code>PREFIX {esc(name)}: &lt;{esc(namespace)}&gt;</code></li>"
+        for name, namespace in sorted((prefixes or {}).items())
+    )
+    predeclared = (
+        '<details id="predeclared-prefixes"><summary>Predeclared prefixes: a query may use these without '
+        "PREFIX lines, as on WikiPathways' endpoint</summary><ul>" + prefix_rows + "</ul></details>\n"
+        if prefix_rows
+        else ""
+    )
     options = ['<option value="">Choose an example…</option>'] + [
         f'<option value="{esc(e.name)}"{" selected" if e.name == selected else ""}>'
         f"{esc(e.title or e.name)}</option>"
@@ -820,7 +834,7 @@ def query_page(
 also a SPARQL 1.1 Protocol endpoint for programs (<code>{esc(root)}/sparql</code>, GET or POST; results as
 JSON, XML, CSV or TSV; graphs as Turtle, N-Triples, RDF/XML or JSON-LD). It is read-only; each query may run
 for {timeout:g} s and return up to {max_results:,} rows.</p>
-<form method="get" action="{esc(root)}/sparql" class="example-picker" id="example-form">
+{predeclared}<form method="get" action="{esc(root)}/sparql" class="example-picker" id="example-form">
 <label for="example">Example</label>
 <select id="example" name="example">{"".join(options)}</select>
 <button type="submit" id="load-example">Load example</button>
