@@ -67,6 +67,7 @@ from rdflib.compare import graph_diff, to_isomorphic
 
 from pfocr_ld import resources, vocab
 from pfocr_ld.contexts import offline_loader, pfocr_context
+from pfocr_ld.limits import is_regular_file
 
 Severity = Literal["error", "warning", "info"]
 JsonInput = str | bytes | dict | list
@@ -1876,6 +1877,9 @@ def check_file(
     Raises :class:`InputError` when the file cannot be read.
     """
     try:
+        regular, reason = is_regular_file(file)
+        if not regular:  # a FIFO or device would block the read or never end
+            raise InputError(f"{file}: {reason}")
         data = file.read_bytes()
     except OSError as error:
         raise InputError(f"{file}: {error.strerror or error}") from error
