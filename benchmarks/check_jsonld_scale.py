@@ -1,7 +1,8 @@
 """check-jsonld at corpus scale: the JSON-LD documents of a synthetic build, checked the old way and the new.
 
-Run from the repository root (about 3 minutes for 2,000 documents on a 2-core machine, most of it
-the naive run):
+Run from the repository root. The naive run dominates: about 71 ms of CPU per document, so 2,000
+documents take 2.5 minutes on an idle core (18 minutes in all on the shared 2-core machine of
+results/check-jsonld-2000.md):
 
     python benchmarks/check_jsonld_scale.py --docs 2000
     python benchmarks/check_jsonld_scale.py --docs 500 --naive-ref 21c7455 --work some/folder
