@@ -11,7 +11,7 @@ of the record that happened to describe it first:
 * the build's first pass (``build.collect_batch``, in the workers) reads and models every record and
   counts, per node, how many records give each value (each record votes once per value);
 * :meth:`Votes.resolve` (main process) picks, per node, the value most records give, ties broken by
-  the smallest value in code point order (taxa: the smallest taxon id); records that give no value
+  the smallest value in code point order (taxon ids too, as written); records that give no value
   do not vote. MeSH cross-references of a ChEBI node are the union over the release;
 * the second pass applies the :class:`Resolution` to each figure before mapping
   (:meth:`Resolution.apply`) and reports every record whose own value lost, naming the node, the
