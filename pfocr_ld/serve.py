@@ -16,7 +16,9 @@ This module owns the HTTP face of a store made by ``pfocr-ld load`` (a Starlette
   page with the named queries of :mod:`pfocr_ld.query` as examples and a server-rendered results
   table;
 * ``/void`` and ``/.well-known/void`` (the dataset description), ``/ld/context.jsonld``, the
-  landing page and a figure index.
+  landing page and a figure index. The context is also served where the relative reference
+  ``../context.jsonld`` of every JSON-LD answer resolves (``/context.jsonld``, and next to the base
+  path's folder), so clients with default settings load it from this server.
 
 Read-only by construction: the store is opened with ``Store.read_only`` here and in every query
 worker; SPARQL Update (the ``update`` parameter, ``application/sparql-update``, or update text) is
@@ -42,6 +44,7 @@ import hashlib
 import io
 import logging
 import os
+import posixpath
 import re
 import signal
 import socket
@@ -1711,6 +1714,7 @@ def create_app(
 
     static = resources.files("pfocr_ld") / "static"
     path = config.base_path
+    beside_figures = posixpath.normpath(posixpath.join(path, "..", "context.jsonld"))
     routes = [
         Route("/", server.home, methods=["GET"]),
         Route("/sparql", server.sparql, methods=["GET", "POST"]),
@@ -1718,6 +1722,9 @@ def create_app(
         Route("/void.{suffix}", server.void, methods=["GET"]),
         Route("/.well-known/void", server.void, methods=["GET"]),
         Route("/ld/context.jsonld", server.context, methods=["GET"]),
+        # Where the documents' relative reference ../context.jsonld resolves: from a figure (under the
+        # base path) and from /sparql, /void.jsonld (at the root).
+        *[Route(at, server.context, methods=["GET"]) for at in sorted({"/context.jsonld", beside_figures})],
         Mount("/static", app=StaticFiles(directory=str(static)), name="static"),
         Route(path, server.figure_index, methods=["GET"]),
         Route(path + "{name:path}", server.figure, methods=["GET"]),

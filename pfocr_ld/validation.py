@@ -495,7 +495,7 @@ def _read_jsonld(path: Path, compressed: bool) -> Iterator[ox.Triple]:
     except (OSError, EOFError) as exc:
         raise ValidationInputError(f"{path}: cannot read: {exc}") from exc
     options = {
-        "documentLoader": offline_loader(),
+        "documentLoader": offline_loader(base=path.resolve().as_uri()),
         "base": path.resolve().as_uri(),
         "format": "application/n-quads",
     }
