@@ -26,8 +26,11 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import itertools
+import os
 import re
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -179,6 +182,16 @@ def _parse_flag(value: str) -> tuple[str, Term | None]:
     raise ParameterError(f"flag: {value!r} is not true/false")
 
 
+_COUNT_LIMIT = 1_000_000
+
+
+def _parse_count(value: str) -> tuple[str, Term]:
+    text = _text(value, "count", spaces=False, limit=20)
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= _COUNT_LIMIT:
+        raise ParameterError(f"count: {value!r} is not a whole number from 1 to {_COUNT_LIMIT}")
+    return "value", ox.Literal(str(int(text)), datatype=ox.NamedNode(vocab.T.xsd["integer"]))
+
+
 def _parse_string(value: str) -> tuple[str, Term]:
     return "value", ox.Literal(value)
 
@@ -251,6 +264,7 @@ PARAM_TYPES: dict[str, ParamType] = {
             "a PMC id (PMC3376449) → ?paper, or a DOI (10.3389/…, doi:…, https://doi.org/…) → ?doi",
         ),
         ParamType("flag", _parse_flag, {}, "true/false; switches lines of the query on"),
+        ParamType("count", _parse_count, {"value": ""}, "a whole number from 1 (an xsd:integer)"),
         ParamType("string", _parse_string, {"value": ""}, "any text, bound as a plain literal"),
         ParamType("iri", _parse_iri, {"value": ""}, "an absolute IRI"),
         ParamType("term", _parse_term, {"value": ""}, "<IRI> or text (a plain literal)"),
@@ -1151,6 +1165,39 @@ def write_gmt(rows: Iterable[Row], out: IO[str], columns: Mapping[str, str]) -> 
     return sets
 
 
+_TAXON_FILE = re.compile(r"^http://purl\.obolibrary\.org/obo/(NCBITaxon_[0-9]+)$")
+
+
+def write_gmt_per_taxon(
+    rows: Iterable[Row], folder: Path, columns: Mapping[str, str], taxon_var: str = "taxon"
+) -> dict[str, int]:
+    """One GMT file per gene taxon, ``folder/NCBITaxon_<id>.gmt``; returns sets per file name.
+
+    Rows must come ordered by taxon, then by set name (gene-sets with by-taxon orders them so), so
+    each file is written in one go; each is written beside its final name and renamed into place.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    written: dict[str, int] = {}
+    for taxon, group in itertools.groupby(rows, key=lambda row: text_value(row.get(taxon_var))):
+        found = _TAXON_FILE.match(taxon)
+        if found is None:
+            raise QueryError(f"--per-organism: {taxon!r} is not an NCBI Taxonomy IRI")
+        name = f"{found.group(1)}.gmt"
+        if name in written:
+            raise QueryError("--per-organism needs rows ordered by taxon (gene-sets with by-taxon)")
+        target = folder / name
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", newline="", dir=folder, prefix=f".{name}.", delete=False
+        ) as handle:
+            try:
+                written[name] = write_gmt(group, handle, columns)
+            except BaseException:
+                Path(handle.name).unlink(missing_ok=True)
+                raise
+        os.replace(handle.name, target)
+    return written
+
+
 def _gmt_cell(value: str) -> str:
     return " ".join(value.split()) or "na"
 
@@ -1291,7 +1338,9 @@ def _choose_query(query_ref: str | None, expression: str | None) -> NamedQuery:
 @click.option(
     "-p", "--param", "params", multiple=True, metavar="NAME=VALUE", help="A query parameter (repeatable)."
 )
-@click.option("--strict", is_flag=True, help="figures-for-gene: symbol matches only (--param strict=true).")
+@click.option(
+    "--strict", is_flag=True, help="figures-for-gene, gene-sets: symbol matches only (--param strict=true)."
+)
 @click.option(
     "--store",
     "store_dir",
@@ -1326,6 +1375,13 @@ def _choose_query(query_ref: str | None, expression: str | None) -> NamedQuery:
     default=None,
     help="Write here instead of standard output.",
 )
+@click.option(
+    "--per-organism",
+    "per_organism",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="gene-sets: write one GMT file per gene taxon into this folder (NCBITaxon_<id>.gmt).",
+)
 @click.option("--limit", type=click.IntRange(min=0), default=None, help="Stop after this many rows.")
 @click.option(
     "--show-query", is_flag=True, help="Print the query as sent (with its bindings) to standard error."
@@ -1344,6 +1400,7 @@ def query_command(
     timeout: float,
     fmt: str | None,
     output: Path | None,
+    per_organism: Path | None,
     limit: int | None,
     show_query: bool,
 ) -> None:
@@ -1354,6 +1411,7 @@ def query_command(
     pfocr-ld query figures-for-gene --param gene=7099 --store pfocr-store
     pfocr-ld query genes-of-figure --param figid=PMC3376449__fonc-02-00062-g001 --data output/
     pfocr-ld query gene-sets --param taxon=9606 --format gmt --endpoint http://127.0.0.1:7878/query
+    pfocr-ld query gene-sets --strict --per-organism gmt-hgnc3/ --store pfocr-store
     pfocr-ld query -e 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' --store pfocr-store
 
     Exit status 0 on success (also when there are no rows), 1 when an endpoint fails, 2 on a usage
@@ -1372,7 +1430,24 @@ def query_command(
         if query.parameter("strict") is None:
             raise ParameterError(f"{query.name} has no strict parameter")
         values["strict"] = True
+    if per_organism is not None:
+        if query.gmt is None or query.parameter("by-taxon") is None:
+            raise QueryError("--per-organism is for gene-set queries with a by-taxon parameter (gene-sets)")
+        if fmt not in (None, "gmt") or output is not None:
+            raise QueryError("--per-organism writes GMT files into its folder: no --format or --output")
+        values["by-taxon"] = True
     bound = bind(query, values)
+    if per_organism is not None:
+        with open_source(
+            store=store_dir, data=list(data) or None, endpoint=endpoint, graph=graph, timeout=timeout
+        ) as source:
+            if show_query:
+                click.echo(source.prepared_text(bound.text, bound.bindings), err=True)
+            result = run_bound(source, bound)
+            assert query.gmt is not None
+            files = write_gmt_per_taxon(_limited(result, limit), per_organism, query.gmt)
+        click.echo(f"{sum(files.values())} sets in {len(files)} files in {per_organism}", err=True)
+        return
     sink = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
     try:
         with open_source(
