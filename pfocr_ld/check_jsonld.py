@@ -13,7 +13,8 @@ sense for ``example.org`` vocabularies, while the command line runs them all.
 - ``syntax``: JSON syntax (``json-syntax``), duplicate keys, YAML front matter, HTML script blocks.
 - ``processing``: JSON-LD expansion errors reported with the specification's error code
   (``invalid term definition``, ``loading remote context failed``, …) and ``remote-context`` for
-  any context that is not bundled — contexts are never fetched.
+  any context that is not bundled — contexts are never fetched. The build's relative reference
+  ``../context.jsonld``, resolved against the document's base, is the bundled PFOCR context.
 - ``dropped``: keys that expansion silently drops (``dropped-term``), found with PyLD's
   ``on_property_dropped`` handler.
 - ``iris``: relative IRI references (``relative-iri``) and malformed IRIs (``invalid-iri``).

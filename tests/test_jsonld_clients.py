@@ -288,3 +288,16 @@ def test_a_foreign_relative_context_is_still_not_loaded(tmp_path: Path) -> None:
     )
     [report] = check_path(tmp_path / "docs" / "d.jsonld")
     assert "remote-context" in {f.code for f in report.findings}
+
+
+def test_context_is_served_beside_a_deeper_base_path(published: Published) -> None:
+    """With ``--base https://host/a/b/figures/``, a figure's ``../context.jsonld`` is /a/b/context.jsonld."""
+    from pfocr_ld.serve import running_server
+
+    with running_server(published.store, base="https://example.org/a/b/figures/", workers=1) as served:
+        figure_url = httpx.URL(f"{served.url}/a/b/figures/{FIGIDS[0]}.jsonld")
+        for url in (figure_url.join(CONTEXT_REFERENCE), f"{served.url}/context.jsonld"):
+            response = httpx.get(url, timeout=10)
+            assert response.status_code == 200, url
+            assert response.json() == {"@context": pfocr_context()}
+        assert str(figure_url.join(CONTEXT_REFERENCE)).endswith("/a/b/context.jsonld")
