@@ -1173,7 +1173,7 @@ def write_gmt_per_taxon(
 ) -> dict[str, int]:
     """One GMT file per gene taxon, ``folder/NCBITaxon_<id>.gmt``; returns sets per file name.
 
-    Rows must come ordered by taxon, then by set name (gene-sets with by-taxon orders them so), so
+    Rows must come ordered by taxon, then by set name (gene-sets with by_taxon orders them so), so
     each file is written in one go; each is written beside its final name and renamed into place.
     """
     folder.mkdir(parents=True, exist_ok=True)
@@ -1184,7 +1184,7 @@ def write_gmt_per_taxon(
             raise QueryError(f"--per-organism: {taxon!r} is not an NCBI Taxonomy IRI")
         name = f"{found.group(1)}.gmt"
         if name in written:
-            raise QueryError("--per-organism needs rows ordered by taxon (gene-sets with by-taxon)")
+            raise QueryError("--per-organism needs rows ordered by taxon (gene-sets with by_taxon)")
         target = folder / name
         with tempfile.NamedTemporaryFile(
             "w", encoding="utf-8", newline="", dir=folder, prefix=f".{name}.", delete=False
@@ -1431,11 +1431,11 @@ def query_command(
             raise ParameterError(f"{query.name} has no strict parameter")
         values["strict"] = True
     if per_organism is not None:
-        if query.gmt is None or query.parameter("by-taxon") is None:
-            raise QueryError("--per-organism is for gene-set queries with a by-taxon parameter (gene-sets)")
+        if query.gmt is None or query.parameter("by_taxon") is None:
+            raise QueryError("--per-organism is for gene-set queries with a by_taxon parameter (gene-sets)")
         if fmt not in (None, "gmt") or output is not None:
             raise QueryError("--per-organism writes GMT files into its folder: no --format or --output")
-        values["by-taxon"] = True
+        values["by_taxon"] = True
     bound = bind(query, values)
     if per_organism is not None:
         with open_source(

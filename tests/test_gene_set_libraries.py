@@ -124,7 +124,7 @@ def test_default_library_is_pfocrs_default(build_dir: Path) -> None:
     """Figures with at least 3 distinct genes of any match; figid, title, Entrez ids (pfocr_genes.gmt)."""
     expected = by_figid(expected_library())
     assert gene_sets(build_dir) == expected
-    assert gene_sets(build_dir, "--param", "min-size=3") == expected
+    assert gene_sets(build_dir, "--param", "min_size=3") == expected
     assert len(expected) >= 40
 
 
@@ -143,10 +143,10 @@ def test_hgnc3_library_is_symbol_matches_then_3_genes(build_dir: Path) -> None:
 
 @pytest.mark.parametrize("min_size", [1, 5, 12, 40])
 def test_min_size(build_dir: Path, min_size: int) -> None:
-    assert gene_sets(build_dir, "--param", f"min-size={min_size}") == by_figid(
+    assert gene_sets(build_dir, "--param", f"min_size={min_size}") == by_figid(
         expected_library(min_size=min_size)
     )
-    assert gene_sets(build_dir, "--strict", "--param", f"min-size={min_size}") == by_figid(
+    assert gene_sets(build_dir, "--strict", "--param", f"min_size={min_size}") == by_figid(
         expected_library(min_size=min_size, symbol_only=True)
     )
 
@@ -191,10 +191,10 @@ def test_per_organism_usage_errors(build_dir: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize("value", ["0", "-3", "abc", "3.0", "1e3", "٣", " ", "99999999999999999999"])
 def test_bad_min_size_is_a_usage_error(build_dir: Path, value: str) -> None:
     result = CliRunner().invoke(
-        main, ["query", "gene-sets", "--store", str(build_dir), "--param", f"min-size={value}"]
+        main, ["query", "gene-sets", "--store", str(build_dir), "--param", f"min_size={value}"]
     )
     assert result.exit_code == 2
-    assert "min-size" in result.output or "count" in result.output
+    assert "min_size" in result.output or "count" in result.output
 
 
 @settings(max_examples=300, deadline=None)
@@ -210,3 +210,14 @@ def test_count_parameter_accepts_exactly_whole_numbers(text: str) -> None:
     else:
         with pytest.raises(ParameterError):
             parse(text)
+
+
+def test_python_api_takes_the_same_parameters(build_dir: Path) -> None:
+    from pfocr_ld.query import open_source, plain_value, run_named
+
+    with open_source(store=build_dir) as source:
+        sets: dict[str, set[str]] = defaultdict(set)
+        for row in run_named(source, "gene-sets", min_size=5, strict=True, taxon="9606"):
+            sets[str(plain_value(row["figid"]))].add(str(plain_value(row["geneId"])))
+    expected = expected_library(min_size=5, symbol_only=True, taxon="9606")
+    assert dict(sets) == {figid: genes for (_, figid), (_, genes) in expected.items()}
