@@ -3,7 +3,7 @@
 Run from the repository root (takes ~15–30 minutes with the 100k size on a 2-core machine):
 
     python benchmarks/run.py                      # sizes 1000 10000 100000, naive at 1000 10000
-    python benchmarks/run.py --sizes 1000 --naive 1000 --work /tmp/bench
+    python benchmarks/run.py --sizes 1000 --naive 1000 --work some/folder
 
 For each size it synthesises a corpus (``pfocr-ld synth``), builds it with validation on
 (``pfocr-ld build --timings``) and records wall time, records/s, triples/s, peak RSS of the whole
@@ -149,7 +149,7 @@ def bench_build(work: Path, corpus: Path, size: int) -> dict[str, Any]:
             name: round(tree_size(out / name) / 2**20, 1)
             for name in ("pfocr.ttl", "pfocr.nt.gz", "jsonld", "schemaorg", "void.ttl", "report.json")
         },
-        "out": str(out),
+        "out": out.name,  # under --work: the results name no path of the machine they ran on
     }
 
 
@@ -346,7 +346,8 @@ def main() -> None:
         help="stop the naive pipeline after this many seconds (default 1200; the ratio is then a bound)",
     )
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--work", type=Path, default=Path("/tmp/pfocr-bench"))
+    # corpora and builds are kept between runs; the results name them relative to this folder
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "pfocr-bench")
     parser.add_argument("--no-store", action="store_true")
     parser.add_argument(
         "--results",
@@ -398,7 +399,7 @@ def main() -> None:
     }
     # the smallest corpus with the warm-up and three rounds of 1,000 records
     calibration_corpus = corpora[min((size for size in corpora if size >= 3500), default=max(corpora))]
-    result["calibration"] = {"corpus": str(calibration_corpus), "before": calibrate(calibration_corpus)}
+    result["calibration"] = {"corpus": calibration_corpus.name, "before": calibrate(calibration_corpus)}
     print(json.dumps(result["calibration"]), flush=True)
     for size in sorted(args.sizes):
         build = bench_build(args.work, corpora[size], size)
@@ -410,7 +411,8 @@ def main() -> None:
         print(json.dumps(naive), flush=True)
     if not args.no_store and result["builds"]:
         largest = max(result["builds"], key=lambda b: b["records"])
-        result["store"] = {"records": largest["records"], **bench_store(args.work, Path(largest["out"]))}
+        store = bench_store(args.work, args.work / largest["out"])
+        result["store"] = {"records": largest["records"], **store}
         print(json.dumps(result["store"]), flush=True)
     result["calibration"]["after"] = calibrate(calibration_corpus)
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,7 @@ the cycle collector runs rarely during a build (see :func:`_rare_cycle_collectio
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
@@ -28,15 +29,24 @@ import orjson
 
 from pfocr_ld import vocab
 from pfocr_ld.mapping import Mapper
-from pfocr_ld.model import figure_from_source
+from pfocr_ld.model import ModelResult, figure_from_source
 from pfocr_ld.records import (
     OrganismIndex,
     Problem,
     RecordSource,
+    SourceRecord,
     discover,
     prefetch_source,
     read_organism_pages,
     read_source,
+)
+from pfocr_ld.release import (
+    DEFAULT_SHRINK_LIMIT,
+    ReleaseFolder,
+    ReleaseRefused,
+    ReleaseWriteError,
+    check_inputs,
+    check_not_inside,
 )
 from pfocr_ld.writers import OutputWriter, SerializedFigure, drop_sent, serialize_figure
 
@@ -54,13 +64,16 @@ class BuildOptions:
     compress: bool = False
     shapes: Path | None = None
     progress: bool | None = None  # None: only on a terminal
+    #: publish even a release with fewer than ``shrink_limit`` of the live release's figures
+    force: bool = False
+    shrink_limit: float = DEFAULT_SHRINK_LIMIT
 
 
 @dataclass
 class FigureResult:
     serialized: SerializedFigure
     source_file: str
-    genes: set[int]
+    genes: set[str]
     chemicals: set[str]
     papers: set[str]
     mentions: int
@@ -73,6 +86,8 @@ class BatchResult:
     problems: list[Problem] = field(default_factory=list)
     #: the batch's warnings as report.json rows, one JSON object a line, in report order
     warning_lines: bytes = b""
+    #: how many of those rows SHACL validation wrote (the rest come from reading the records)
+    validation_warning_rows: int = 0
     records_read: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -128,6 +143,12 @@ def _rare_cycle_collection() -> Iterator[None]:
         gc.unfreeze()
 
 
+def _unexpected(path: str, error: Exception) -> Problem:
+    """A record that failed in a way no check foresaw: rejected with the error as its reason."""
+    detail = " ".join(str(error).split())[:300]
+    return Problem(path, "record", f"could not be read: {type(error).__name__}: {detail}")
+
+
 def process_batch(sources: Sequence[RecordSource]) -> BatchResult:
     """Read, model, map, serialise and validate one batch of record files."""
     state = _STATE
@@ -142,12 +163,18 @@ def process_batch(sources: Sequence[RecordSource]) -> BatchResult:
     position: dict[str, int] = {}
     for index, source in enumerate(sources):
         started = clock()
-        records = list(read_source(source))
+        try:
+            records = list(read_source(source))
+        except Exception as error:  # one bad file is one rejected record, never a crash
+            records = [SourceRecord(source.path, {}, {}, [_unexpected(source.path, error)])]
         timings["read"] += clock() - started
         for record in records:
             result.records_read += 1
             started = clock()
-            modelled = figure_from_source(record, state.organisms)
+            try:
+                modelled = figure_from_source(record, state.organisms)
+            except Exception as error:  # as above
+                modelled = ModelResult(None, [_unexpected(record.path, error)])
             for problem in modelled.problems:
                 problem_positions.append(index)
                 result.problems.append(problem)
@@ -177,6 +204,8 @@ def process_batch(sources: Sequence[RecordSource]) -> BatchResult:
         for problem in outcome.problems:
             problem_positions.append(position.get(problem.figid or "", len(sources)))
             result.problems.append(problem)
+            if problem.severity != "error":
+                result.validation_warning_rows += 1
         for figure_result in done:
             figure_result.serialized.block_ntriples = b""  # not needed by the main process
             figid = figure_result.serialized.figid
@@ -211,7 +240,11 @@ class BuildReport:
     published: int = 0
     rejected: list[dict[str, Any]] = field(default_factory=list)
     warning_count: int = 0  # the warnings themselves stream to report.json, never all in memory
+    #: report.json's ``validation.warnings``: SHACL warnings of the *published* records
     validation_warnings: int = 0
+    #: of ``warning_count``, the rows SHACL validation wrote (of published and rejected records);
+    #: the rest come from reading the records. Terminal only: report.json stays as it was.
+    validation_warning_rows: int = 0
     validated: bool = True
     triples: int = 0
     genes: int = 0
@@ -257,12 +290,26 @@ class BuildReport:
         }
 
     def summary(self) -> str:
+        """The terminal's summary line.
+
+        Its warning count is report.json's ``warning_count`` (every row of its ``warnings``),
+        split by where the rows come from. It used to print only the SHACL warnings of the
+        published records, under the name "validation warnings": 30 on the sample, where
+        report.json said 54 (24 of them from reading the records: organisms without a taxon id,
+        unmapped MeSH terms…).
+        """
         rate = self.records_read / self.elapsed if self.elapsed else 0.0
         stages = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in self.seconds.items())
+        from_reading = self.warning_count - self.validation_warning_rows
+        origin = (
+            f"{from_reading} from reading the records, {self.validation_warning_rows} from SHACL validation"
+            if self.validated
+            else f"{from_reading} from reading the records; SHACL validation was off"
+        )
         return (
             f"{self.published} of {self.records_read} records published, {len(self.rejected)} rejected, "
-            f"{self.validation_warnings} validation warnings, {self.triples} triples in {self.elapsed:.1f}s "
-            f"({rate:.0f} records/s; worker time: {stages})"
+            f"{self.warning_count} warnings in report.json ({origin}), {self.triples} triples in "
+            f"{self.elapsed:.1f}s ({rate:.0f} records/s; worker time: {stages})"
         )
 
 
@@ -313,12 +360,53 @@ def _problem_order(problem: dict[str, Any]) -> tuple[str, ...]:
 
 
 def build(options: BuildOptions) -> BuildReport:
-    """Run a whole build and publish its outputs into ``options.out``."""
-    with _rare_cycle_collection():
-        return _build(options)
+    """Run a whole build and publish its outputs into ``options.out`` as one new release.
+
+    Refused before anything changes (:class:`~pfocr_ld.release.ReleaseRefused`, exit 2): a missing
+    input, an output folder overlapping an input, files in it the tool did not write, another build
+    holding its lock; after building, a release that shrinks below ``shrink_limit`` of the live one
+    unless ``force``. A write error (a full disk) deletes the new release's folder and raises
+    :class:`~pfocr_ld.release.ReleaseWriteError` (exit 1); the live release is untouched.
+    """
+    check_inputs(options.paths, options.out)
+    with ReleaseFolder(options.out) as folder, _rare_cycle_collection():
+        staging = _new_release(folder)
+        try:
+            report, figids = _build(options, staging)
+        except OSError as error:
+            folder.discard()
+            name = str(error.filename or "")
+            if name and not os.path.abspath(name).startswith(os.path.abspath(staging) + os.sep):
+                # not one of the release's files: an input that could not be read
+                raise ReleaseRefused(
+                    f"{name}: {error.strerror or error} (nothing was published or changed)"
+                ) from error
+            raise _write_error(options.out, error) from error
+        folder.check_shrink(report.published, shrink_limit=options.shrink_limit, force=options.force)
+        try:
+            folder.switch(figids)
+        except OSError as error:
+            folder.discard()
+            raise _write_error(options.out, error) from error
+        return report
 
 
-def _build(options: BuildOptions) -> BuildReport:
+def _new_release(folder: ReleaseFolder) -> Path:
+    try:
+        return folder.new_release()
+    except OSError as error:
+        raise _write_error(folder.out, error) from error
+
+
+def _write_error(out: Path, error: OSError) -> ReleaseWriteError:
+    where = f" ({error.filename})" if error.filename else ""
+    return ReleaseWriteError(
+        f"cannot write the new release into {out}: {error.strerror or error}{where}; its files were removed "
+        "and the previous release is unchanged"
+    )
+
+
+def _build(options: BuildOptions, staging: Path) -> tuple[BuildReport, list[str]]:
     from pfocr_ld.void import DatasetStatistics, describe_dataset
 
     started = time.perf_counter()
@@ -326,7 +414,7 @@ def _build(options: BuildOptions) -> BuildReport:
     discovery = discover(options.paths)
     setup_problems = list(discovery.problems)
     organisms = read_organism_pages(discovery.organism_dirs, setup_problems)
-    writer = OutputWriter(options.out, compress_turtle=options.compress)
+    writer = OutputWriter(staging, compress_turtle=options.compress)
     warnings_file = open(writer.staging / "warnings.jsonl", "wb")  # noqa: SIM115 - closed below
     for problem in sorted(setup_problems, key=lambda p: _problem_order(p.as_dict())):
         if problem.severity == "error":
@@ -343,11 +431,11 @@ def _build(options: BuildOptions) -> BuildReport:
     show_progress = sys.stderr.isatty() if options.progress is None else options.progress
     init_args = (options.base, organisms, options.compress, options.validate, options.shapes)
     prefetcher: _Prefetcher | None = None
+    pool: Any = None
     try:
         if workers <= 1 or len(batches) <= 1:
             _init_worker(*init_args)
             results = map(process_batch, batches)
-            pool = None
         else:
             context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
             pool = context.Pool(min(workers, len(batches)), initializer=_init_worker, initargs=init_args)
@@ -362,6 +450,7 @@ def _build(options: BuildOptions) -> BuildReport:
                 report.rejected.extend(problem.as_dict() for problem in batch_result.problems)
                 warnings_file.write(batch_result.warning_lines)
                 report.warning_count += batch_result.warning_lines.count(b"\n")
+                report.validation_warning_rows += batch_result.validation_warning_rows
                 for figure in batch_result.figures:
                     figid = figure.serialized.figid
                     if figid in seen_figids:
@@ -389,7 +478,10 @@ def _build(options: BuildOptions) -> BuildReport:
             pool.close()
             pool.join()
     except BaseException:
-        warnings_file.close()
+        if pool is not None:
+            pool.terminate()
+        with contextlib.suppress(OSError):  # a full disk fails the flush; the folder goes anyway
+            warnings_file.close()
         writer.abort()
         raise
     finally:
@@ -420,7 +512,7 @@ def _build(options: BuildOptions) -> BuildReport:
     report.elapsed = round(time.perf_counter() - started, 3)
     _write_report(report, writer.staging / "warnings.jsonl", writer.staging / "report.json")
     writer.finish(void_turtle)
-    return report
+    return report, list(seen_figids)
 
 
 def _write_report(report: BuildReport, warnings_path: Path, target: Path) -> None:
@@ -512,6 +604,17 @@ class _progress:
     help="Also write elapsed time and per-stage worker seconds as JSON to this file "
     "(kept out of report.json so that builds stay byte-identical).",
 )
+@click.option(
+    "--shrink-limit",
+    type=click.FloatRange(min=0.0, max=1.0),
+    default=DEFAULT_SHRINK_LIMIT,
+    show_default=True,
+    help="Refuse (exit 2) a release with fewer figures than this fraction of the live release's "
+    "(an empty one always), unless --force.",
+)
+@click.option(
+    "--force", is_flag=True, help="Publish the new release even if it shrinks below --shrink-limit."
+)
 def build_command(
     paths: tuple[Path, ...],
     out: Path,
@@ -524,17 +627,37 @@ def build_command(
     progress: bool | None,
     timings: Path | None,
     store_dir: Path | None,
+    shrink_limit: float,
+    force: bool,
 ) -> None:
     """Build Turtle, N-Triples, JSON-LD and VoID from PFOCR records under PATHS.
 
     PATHS are PFOCR site checkouts (with _figures/, _data/, _organisms/), folders of record files or
     single .md/.yaml/.json records. Exit status 0: every record published; 1: some rejected (the
-    rest is published; see report.json); 2: usage error.
+    rest is published; see report.json), or the new release could not be written (e.g. a full disk;
+    the previous release is unchanged); 2: usage error or refusal, nothing changed (a missing input,
+    --out overlapping an input or holding files pfocr-ld did not write, another build running, a
+    release shrinking below --shrink-limit).
     """
     if not (base.startswith(("http://", "https://")) and base.endswith(("/", "#"))):
         raise click.BadParameter("must be an absolute http(s) IRI ending in '/' or '#'", param_hint="--base")
+    for option, path in (("--store", store_dir), ("--timings", timings)):
+        if path is not None:
+            check_not_inside(path, out, option)
     report = build(
-        BuildOptions(list(paths), out, base, workers, batch_size, validate, compress, shapes, progress)
+        BuildOptions(
+            list(paths),
+            out,
+            base,
+            workers,
+            batch_size,
+            validate,
+            compress,
+            shapes,
+            progress,
+            force=force,
+            shrink_limit=shrink_limit,
+        )
     )
     click.echo(report.summary(), err=True)
     if store_dir is not None:

@@ -24,11 +24,45 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check-jsonld": ("pfocr_ld.check_jsonld", "check_jsonld_command"),
     "serve": ("pfocr_ld.serve", "serve_command"),
     "synth": ("pfocr_ld.synth", "synth_command"),
+    "update-site": ("pfocr_ld.site", "update_site_command"),
+    "enrich": ("pfocr_ld.enrichment", "enrich_command"),
 }
 
 
+#: exit status of an unexpected failure: the input (or the way it was given) is what the command
+#: could not handle, like an unreadable file; 1 is kept for findings (rejected records, violations).
+UNEXPECTED_EXIT = 2
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class LazyGroup(click.Group):
-    """A group that imports a sub-command's module only when that command runs."""
+    """A group that imports a sub-command's module only when that command runs.
+
+    It is also the one place where an unexpected error of any sub-command becomes one line naming
+    the command and its input (exit status 2) instead of a traceback.
+    """
+
+    def invoke(self, ctx: click.Context) -> object:
+        # the sub-command's name and arguments (click ≥ 8.2 keeps the name in _protected_args)
+        protected = vars(ctx).get("_protected_args", vars(ctx).get("protected_args", []))
+        given = [*protected, *ctx.args]
+        try:
+            return super().invoke(ctx)
+        except click.exceptions.ClickException as error:
+            error.message = _one_line(error.message, 1000)  # e.g. a parser's multi-line message
+            raise
+        except (click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as error:  # the one place that turns any failure into a line
+            command = given[0] if given else "pfocr-ld"
+            where = getattr(error, "filename", None) or " ".join(given[1:]) or "(no input)"
+            detail = _one_line(str(error)) or "no detail"
+            click.echo(f"pfocr-ld {command}: error: {where}: {type(error).__name__}: {detail}", err=True)
+            ctx.exit(UNEXPECTED_EXIT)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)

@@ -70,6 +70,7 @@ _ID_PROPERTIES: tuple[str, ...] = (
     "cito:cites",
     "foaf:page",
     "foaf:depiction",
+    "dc:identifier",
     "skos:exactMatch",
     "schema:url",
     "schema:license",

@@ -41,7 +41,7 @@ class FigureGraph:
     iri: str
     own: list[Triple] = field(default_factory=list)
     shared: dict[str, tuple[Triple, ...]] = field(default_factory=dict)
-    genes: set[int] = field(default_factory=set)
+    genes: set[str] = field(default_factory=set)
     chemicals: set[str] = field(default_factory=set)
     papers: set[str] = field(default_factory=set)
 
@@ -67,9 +67,9 @@ def mention_key(*parts: str | None) -> str:
 
 # Shared node descriptions depend only on their arguments: memoised, they are built once per worker.
 @lru_cache(maxsize=40_000)
-def gene_description(gene_id: int, symbol: str | None, taxon_id: int | None) -> tuple[Triple, ...]:
+def gene_description(gene_id: str, symbol: str | None, taxon_id: str | None) -> tuple[Triple, ...]:
     node = vocab.gene_iri(gene_id)
-    ident = plain(str(gene_id))
+    ident = plain(gene_id)
     triples = [
         (node, _TYPE, iri(T.wp["GeneProduct"])),
         (node, _TYPE, iri(T.wp["DataNode"])),
@@ -90,7 +90,7 @@ def gene_description(gene_id: int, symbol: str | None, taxon_id: int | None) -> 
 
 @lru_cache(maxsize=50_000)
 def chebi_description(
-    chebi_number: int, names: tuple[str, ...], mesh_ids: tuple[str, ...]
+    chebi_number: str, names: tuple[str, ...], mesh_ids: tuple[str, ...]
 ) -> tuple[Triple, ...]:
     node = vocab.chebi_iri(chebi_number)
     ident = plain(f"CHEBI:{chebi_number}")
@@ -149,7 +149,9 @@ class Mapper:
         own = graph.own
         fig_ref = iri(fig)
 
-        for cls in (T.wp["Pathway"], T.schema["Dataset"], T.pfocr["Figure"]):
+        # wp:Pathway and skos:Collection: every WikiPathways pathway has both types, and WikiPathways'
+        # own queries (countPathways.rq) select pathways by the pair.
+        for cls in (T.wp["Pathway"], T.skos["Collection"], T.schema["Dataset"], T.pfocr["Figure"]):
             own.append((fig, _TYPE, iri(cls)))
         figid = plain(figure.figid)
         title = english(figure.title)
@@ -157,6 +159,9 @@ class Mapper:
         cc0 = iri(vocab.CC0)
         own += [
             (fig, T.dcterms["identifier"], figid),
+            # WikiPathways' dc:identifier is the versionless IRI of the pathway; a figure has no
+            # revisions, so its own IRI is that identifier (GenesofPathway.rq returns it).
+            (fig, T.dc["identifier"], fig_ref),
             (fig, T.schema["identifier"], figid),
             (fig, T.dc["title"], title),
             (fig, T.schema["name"], title),
@@ -189,10 +194,12 @@ class Mapper:
             own.append((fig, T.wp["organismName"], plain(organism.name)))
             if organism.taxon_id is not None:
                 own.append((fig, T.wp["organism"], iri(vocab.taxon_iri(organism.taxon_id))))
+                _name_taxon(graph, organism.taxon_id, organism.name)
         for organism in figure.predicted_organisms:
             own.append((fig, T.pfocr["predictedOrganismName"], plain(organism.name)))
             if organism.taxon_id is not None:
                 own.append((fig, T.pfocr["predictedOrganism"], iri(vocab.taxon_iri(organism.taxon_id))))
+                _name_taxon(graph, organism.taxon_id, organism.name)
 
         if figure.filename:
             image = vocab.PMC_IMAGE.format(
@@ -212,8 +219,8 @@ class Mapper:
         keywords: set[str] = {"pathway figure"}
         for gene in figure.genes:
             self._gene(gene, fig, graph)
-        chebi_names: dict[int, set[str]] = {}
-        chebi_mesh: dict[int, set[str]] = {}
+        chebi_names: dict[str, set[str]] = {}
+        chebi_mesh: dict[str, set[str]] = {}
         for chemical in figure.chemicals:
             self._chemical(chemical, fig, graph, keywords, chebi_names, chebi_mesh)
         for number in chebi_names.keys() | chebi_mesh.keys():
@@ -264,7 +271,7 @@ class Mapper:
         graph.own += [(mention, T.wp["isAbout"], iri(node)), (node, T.dcterms["isPartOf"], iri(fig))]
 
     def _gene(self, gene: GeneMention, fig: str, graph: FigureGraph) -> None:
-        local = str(gene.gene_id) if gene.gene_id is not None else "unmapped"
+        local = gene.gene_id if gene.gene_id is not None else "unmapped"
         key = mention_key(gene.word, gene.matched_text, gene.source)
         mention = self._mention(graph, fig, "gene", local, key, gene.word, T.pfocr["GeneMention"])
         own = graph.own
@@ -297,8 +304,8 @@ class Mapper:
         fig: str,
         graph: FigureGraph,
         keywords: set[str],
-        chebi_names: dict[int, set[str]],
-        chebi_mesh: dict[int, set[str]],
+        chebi_names: dict[str, set[str]],
+        chebi_mesh: dict[str, set[str]],
     ) -> None:
         if chemical.chebi_number is not None:
             local = f"CHEBI_{chemical.chebi_number}"
@@ -334,7 +341,7 @@ class Mapper:
             local = f"DOID_{disease.doid_number}"
         else:
             local = "unmapped"
-        key = mention_key(disease.word, disease.mesh_heading, disease.mesh_id, str(disease.doid_number or ""))
+        key = mention_key(disease.word, disease.mesh_heading, disease.mesh_id, disease.doid_number or "")
         mention = self._mention(graph, fig, "disease", local, key, disease.word, T.pfocr["DiseaseMention"])
         own = graph.own
         if disease.mesh_heading:
@@ -356,6 +363,20 @@ class Mapper:
                 keywords.add(disease.name)
                 label = (doid_iri, T.rdfs["label"], plain(disease.name))
                 graph.shared[doid_iri] = tuple(dict.fromkeys((*graph.shared.get(doid_iri, ()), label)))
+
+
+def _name_taxon(graph: FigureGraph, taxon_id: int, name: str) -> None:
+    """The taxon node with the organism name the record gives it (``rdfs:label``, a plain literal).
+
+    A figure with several organisms has several ``wp:organism`` and ``wp:organismName`` values that
+    nothing pairs; the label on the taxon node is the pairing: ``?figure wp:organism ?taxon .
+    ?taxon rdfs:label ?name`` joins each name to its own taxon.
+    """
+    taxon = vocab.taxon_iri(taxon_id)
+    label = (taxon, T.rdfs["label"], plain(name))
+    known = graph.shared.get(taxon, ())
+    if label not in known:
+        graph.shared[taxon] = (*known, label)
 
 
 # Papers have one to a few figures, which sort next to each other: a small cache is enough.

@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from pfocr_ld.records import OrganismIndex, Problem, RecordError, SourceRecord, Table
+from pfocr_ld.limits import ID_DIGITS
+from pfocr_ld.records import OrganismIndex, Problem, RecordError, SourceRecord, Table, identifier
 
 # Exact spellings only: "na" and "nan" are real Drosophila gene symbols (narrow abdomen, nanchung).
 MISSING_MARKERS: frozenset[str] = frozenset({"", "NA", ".na.character", "NaN"})
@@ -24,9 +25,14 @@ _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 _WPID = re.compile(r"^WP[0-9]+$")
 _YEAR = re.compile(r"^[0-9]{4}$")
 _DOI = re.compile(r"^10\.[0-9]{4,9}/\S+$")
-_MESH = re.compile(r"^(?:mesh:)?([CD][0-9]{6,9})$", re.IGNORECASE)
-_CHEBI = re.compile(r"^(?:chebi:)?(?:CHEBI:)?([0-9]{1,9})$", re.IGNORECASE)
-_DOID = re.compile(r"^(?:doid:|DOID:|DOID_)?([0-9]{1,9})$", re.IGNORECASE)
+_MESH = re.compile(r"^(?:mesh:)?([CD][0-9]{6,9})\Z", re.IGNORECASE)
+# Identifiers are strings of ASCII digits ([0-9], never \d, which matches every script's digits),
+# kept as written: DOIDs have leading zeros (DOID:0060239).
+# All zeros is no id in any of these schemes.
+# All zeros is no id in any of these schemes; the length is bounded by ID_DIGITS.
+_CHEBI = re.compile(r"^(?:chebi:)?(?:CHEBI:)?(0*[1-9][0-9]*)\Z", re.IGNORECASE)
+_DOID = re.compile(r"^(?:doid:|DOID:|DOID_)?(0*[1-9][0-9]*)\Z", re.IGNORECASE)
+_DECIMAL = re.compile(r"-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)\Z")
 _WHITESPACE = re.compile(r"\s+")
 _FOLDABLE = re.compile(r"\s\s|[^\S ]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -39,14 +45,14 @@ class Organism:
     """An organism name as written, and its NCBI taxon id when it could be resolved."""
 
     name: str
-    taxon_id: int | None
+    taxon_id: str | None  # ASCII digits as written
 
 
 @dataclass(frozen=True)
 class GeneMention:
-    gene_id: int | None  # None: the OCR word matched no gene id (kept, unlinked)
+    gene_id: str | None  # ASCII digits as written; None: no usable gene id (kept, unlinked)
     symbol: str | None
-    taxon_id: int | None
+    taxon_id: str | None
     word: str
     matched_text: str | None
     source: str | None
@@ -54,7 +60,7 @@ class GeneMention:
 
 @dataclass(frozen=True)
 class ChemicalMention:
-    chebi_number: int | None
+    chebi_number: str | None  # the ChEBI number's ASCII digits as written
     mesh_id: str | None
     name: str | None  # the ChEBI label
     mesh_heading: str | None
@@ -64,7 +70,7 @@ class ChemicalMention:
 @dataclass(frozen=True)
 class DiseaseMention:
     mesh_id: str | None
-    doid_number: int | None
+    doid_number: str | None  # the DOID number's digits as written: 0060239 keeps its zeros
     mesh_heading: str | None
     name: str | None  # the DOID label
     word: str
@@ -137,8 +143,8 @@ def text(value: Any) -> str | None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        value = int(value)  # 2012.0 → "2012"; 1e300 stays "1e+300", not a 301-digit artefact
     if isinstance(value, (dict, list)):
         return None
     result = str(value).strip()
@@ -186,19 +192,26 @@ def split_keywords(value: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(k for k in cleaned if k))
 
 
-def _integer(value: Any) -> int | None:
-    raw = text(value)
-    if raw is None:
-        return None
-    try:
-        number = float(raw) if not raw.isdigit() else int(raw)
-    except ValueError:
-        return None
-    if isinstance(number, float):
-        if not number.is_integer() or number < 0:
-            return None
-        number = int(number)
-    return number if number >= 0 else None
+def _id_cell(row: dict[str, str], *names: str) -> tuple[str | None, str | None]:
+    """(identifier as written, None), or (None, the offending value) when a cell holds something
+    that is not an identifier; (None, None) when the cell is missing, empty or all zeros."""
+    raw = _cell(row, *names)
+    if raw is None or not raw.strip("0"):
+        return None, None
+    ident = identifier(raw)
+    return (ident, None) if ident is not None else (None, raw)
+
+
+def _offending(values: list[str]) -> str:
+    """Up to five distinct offending values for a warning, each shortened to 40 characters."""
+    distinct = list(dict.fromkeys(values))
+    shown = ", ".join(repr(value if len(value) <= 40 else value[:40] + "…") for value in distinct[:5])
+    return shown + (f" and {len(distinct) - 5} more" if len(distinct) > 5 else "")
+
+
+def _as_written(value: str) -> str:
+    """A cell with its whitespace runs collapsed, missing-value markers kept as the text they are."""
+    return _WHITESPACE.sub(" ", value).strip()
 
 
 def _organism_list(value: Any) -> list[str]:
@@ -217,22 +230,31 @@ def _cell(row: dict[str, str], *names: str) -> str | None:
     return None
 
 
-def _genes(table: Table, problems: list[Problem], figid: str) -> tuple[list[GeneMention], dict[str, int]]:
+def _genes(table: Table, problems: list[Problem], figid: str) -> tuple[list[GeneMention], dict[str, str]]:
     mentions: dict[tuple[Any, ...], GeneMention] = {}
-    taxa_by_name: dict[str, int] = {}
+    taxa_by_name: dict[str, str] = {}
     dropped = unlinked = 0
+    bad_genes: list[str] = []
+    bad_taxa: list[str] = []
     for row in table.rows:
-        gene_id = _integer(_cell(row, "ncbigene_id", "entrez", "gene_id"))
+        gene_id, bad_gene = _id_cell(row, "ncbigene_id", "entrez", "gene_id")
         word = one_line(_cell(row, "word"))
-        taxon_id = _integer(_cell(row, "organism_id", "taxid"))
+        taxon_id, bad_taxon = _id_cell(row, "organism_id", "taxid")
+        if bad_taxon is not None:
+            bad_taxa.append(bad_taxon)
         organism_name = one_line(_cell(row, "organism_name"))
         if organism_name and taxon_id is not None:
             taxa_by_name.setdefault(organism_name.casefold(), taxon_id)
+        if word is None and gene_id is not None:
+            # A linked gene keeps its mention: the word is then the cell as written. "NA" is what the
+            # OCR reads for the fly gene na (symbol "na"), not a missing value (docs/mapping.md).
+            word = _as_written(row.get("word", "")) or _as_written(row.get("match", "")) or None
         if word is None:
             dropped += 1
             continue
-        if gene_id == 0 or gene_id is None:
-            gene_id = None
+        if bad_gene is not None:
+            bad_genes.append(bad_gene)
+        elif gene_id is None:
             unlinked += 1
         symbol = one_line(_cell(row, "ncbigene_symbol", "symbol", "hgnc_symbol"))
         # The normalised word is never "missing": "-Na+" really normalises to "NA" (gene na).
@@ -257,11 +279,38 @@ def _genes(table: Table, problems: list[Problem], figid: str) -> tuple[list[Gene
                 figid,
             )
         )
+    if bad_genes:
+        problems.append(
+            Problem(
+                table.path,
+                "ncbigene_id",
+                f"{len(bad_genes)} row(s) whose gene id is not 1 to {ID_DIGITS} ASCII digits as written "
+                f"kept as unlinked mentions: {_offending(bad_genes)}",
+                "warning",
+                figid,
+            )
+        )
+    if bad_taxa:
+        problems.append(
+            Problem(
+                table.path,
+                "organism_id",
+                f"{len(bad_taxa)} row(s) whose taxon id is not 1 to {ID_DIGITS} ASCII digits as written "
+                f"left without a taxon: {_offending(bad_taxa)}",
+                "warning",
+                figid,
+            )
+        )
     return sorted(mentions.values(), key=_gene_sort_key), taxa_by_name
 
 
+def _number_key(value: str | None) -> tuple[int, str]:
+    """Numeric order of identifiers kept as strings (bounded ASCII digits, so int() is cheap)."""
+    return (int(value), value) if value else (0, "")
+
+
 def _gene_sort_key(m: GeneMention) -> tuple[Any, ...]:
-    return (m.gene_id or 0, m.word, m.matched_text or "", m.source or "")
+    return (*_number_key(m.gene_id), m.word, m.matched_text or "", m.source or "")
 
 
 _TABLE_OF = {"chebi": "chemicals", "doid": "diseases"}
@@ -270,14 +319,15 @@ _SPACE_OF = {"chebi": "ChEBI", "doid": "DOID"}
 
 def _mesh_rows(
     table: Table, problems: list[Problem], figid: str, other: str, pattern: re.Pattern[str]
-) -> list[tuple[str, str | None, int | None, str | None, str | None]]:
+) -> list[tuple[str, str | None, str | None, str | None, str | None]]:
     """The rows of a chemicals or diseases table: (word, MeSH id, ChEBI/DOID number, heading, name).
 
     Both tables share a layout (``word mesh match name <other>``, or the old ``word source
     identifier``); ``other`` names the column of the second identifier space.
     """
-    rows: dict[tuple[Any, ...], tuple[str, str | None, int | None, str | None, str | None]] = {}
+    rows: dict[tuple[Any, ...], tuple[str, str | None, str | None, str | None, str | None]] = {}
     dropped = unlinked = 0
+    bad: list[str] = []
     for row in table.rows:
         word = one_line(_cell(row, "word"))
         mesh_raw = _cell(row, "mesh")
@@ -286,13 +336,17 @@ def _mesh_rows(
         mesh_match = _MESH.match(mesh_raw) if mesh_raw else None
         other_raw = _cell(row, other)
         other_match = pattern.match(other_raw) if other_raw else None
+        if other_match is not None and len(other_match.group(1)) > ID_DIGITS:
+            other_match = None
         if word is None:
             dropped += 1
             continue
+        bad += [raw for raw, match in ((mesh_raw, mesh_match), (other_raw, other_match)) if raw and not match]
         if mesh_match is None and other_match is None:
             unlinked += 1
         mesh_id = mesh_match.group(1).upper() if mesh_match else None
-        number = int(other_match.group(1)) if other_match else None
+        # the number as written: DOID_0060239 exists, DOID_60239 does not
+        number = other_match.group(1) if other_match else None
         heading = one_line(_cell(row, "match"))
         name = one_line(_cell(row, "name")) if other_match else None
         for value in (word, name, heading):
@@ -313,6 +367,17 @@ def _mesh_rows(
                 figid,
             )
         )
+    if bad:
+        problems.append(
+            Problem(
+                table.path,
+                f"mesh/{other}",
+                f"{len(bad)} value(s) that are not MeSH or {_SPACE_OF[other]} ids (ASCII digits as written) "
+                f"left unlinked: {_offending(bad)}",
+                "warning",
+                figid,
+            )
+        )
     return list(rows.values())
 
 
@@ -322,7 +387,7 @@ def _chemicals(table: Table, problems: list[Problem], figid: str) -> list[Chemic
         for word, mesh_id, number, heading, name in _mesh_rows(table, problems, figid, "chebi", _CHEBI)
     ]
     return sorted(
-        mentions, key=lambda m: (m.chebi_number or 0, m.mesh_id or "", m.word, m.mesh_heading or "")
+        mentions, key=lambda m: (*_number_key(m.chebi_number), m.mesh_id or "", m.word, m.mesh_heading or "")
     )
 
 
@@ -331,7 +396,9 @@ def _diseases(table: Table, problems: list[Problem], figid: str) -> list[Disease
         DiseaseMention(mesh_id=mesh_id, doid_number=number, mesh_heading=heading, name=name, word=word)
         for word, mesh_id, number, heading, name in _mesh_rows(table, problems, figid, "doid", _DOID)
     ]
-    return sorted(mentions, key=lambda m: (m.mesh_id or "", m.doid_number or 0, m.word, m.mesh_heading or ""))
+    return sorted(
+        mentions, key=lambda m: (m.mesh_id or "", *_number_key(m.doid_number), m.word, m.mesh_heading or "")
+    )
 
 
 # The figure --------------------------------------------------------------------------------------
@@ -343,7 +410,7 @@ def _required(fields: dict[str, Any], name: str) -> str:
 
 
 def _resolve(
-    names: list[str], local: dict[str, int], index: OrganismIndex
+    names: list[str], local: dict[str, str], index: OrganismIndex
 ) -> tuple[tuple[Organism, ...], list[str]]:
     resolved: list[Organism] = []
     unresolved: list[str] = []
@@ -381,7 +448,7 @@ def _score(value: Any, problems: list[Problem], path: str, figid: str) -> str | 
     raw = str(value).strip() if isinstance(value, str) else repr(value)
     if "e" in raw.lower():
         raw = format(number, "f")
-    if not raw.lstrip("-").replace(".", "", 1).isdigit():
+    if not _DECIMAL.match(raw):  # ASCII digits only: float() also reads "٠.٥", no xsd:decimal
         raw = repr(number)
     return raw
 
@@ -451,7 +518,7 @@ def figure_from_source(record: SourceRecord, organisms: OrganismIndex) -> ModelR
             filename = None
 
         genes: list[GeneMention] = []
-        local_taxa: dict[str, int] = {}
+        local_taxa: dict[str, str] = {}
         if "genes" in record.tables:
             genes, local_taxa = _genes(record.tables["genes"], problems, figid)
         chemicals = (

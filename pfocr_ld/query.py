@@ -47,7 +47,7 @@ import orjson
 import pyoxigraph as ox
 import yaml
 
-from pfocr_ld import ordering, vocab
+from pfocr_ld import ordering, sparql, vocab
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 Row = dict[str, "Term | None"]
@@ -121,7 +121,7 @@ def _parse_gene(value: str) -> tuple[str, Term]:
     value = _text(value, "gene", spaces=False, limit=100)
     match = _GENE_ID.match(value)
     if match:
-        return "id", ox.NamedNode(vocab.gene_iri(int(match.group(1))))
+        return "id", ox.NamedNode(vocab.gene_iri(match.group(1)))
     # Anything else is an NCBI symbol, matched exactly (symbols are case-sensitive: TP53 vs Tp53).
     return "symbol", ox.Literal(value)
 
@@ -131,7 +131,7 @@ def _parse_taxon(value: str) -> tuple[str, Term]:
     match = _TAXON.match(value) or _TAXON_IRI.match(value)
     if not match:
         raise ParameterError(f"taxon: {value!r} is not an NCBI Taxonomy id (e.g. 9606 or NCBITaxon:9606)")
-    return "taxon", ox.NamedNode(vocab.taxon_iri(int(match.group(1))))
+    return "taxon", ox.NamedNode(vocab.taxon_iri(match.group(1)))
 
 
 def _parse_organism(value: str) -> tuple[str, Term]:
@@ -144,7 +144,7 @@ def _parse_organism(value: str) -> tuple[str, Term]:
 def _parse_chemical(value: str) -> tuple[str, Term]:
     value = _text(value, "chemical", spaces=False)
     if match := _CHEBI.match(value):
-        return "chebi", ox.NamedNode(vocab.chebi_iri(int(match.group(1))))
+        return "chebi", ox.NamedNode(vocab.chebi_iri(match.group(1)))
     if match := _MESH.match(value):
         return "mesh", ox.NamedNode(vocab.mesh_rdf_iri(match.group(1).upper()))
     raise ParameterError(f"chemical: {value!r} is neither a ChEBI id (CHEBI:15422) nor a MeSH id (D005947)")
@@ -153,7 +153,7 @@ def _parse_chemical(value: str) -> tuple[str, Term]:
 def _parse_disease(value: str) -> tuple[str, Term]:
     value = _text(value, "disease", spaces=False)
     if match := _DOID.match(value):
-        return "doid", ox.NamedNode(vocab.doid_iri(int(match.group(1))))
+        return "doid", ox.NamedNode(vocab.doid_iri(match.group(1)))
     if match := _MESH.match(value):
         return "mesh", ox.NamedNode(vocab.mesh_rdf_iri(match.group(1).upper()))
     raise ParameterError(
@@ -477,6 +477,13 @@ def bind(query: NamedQuery, params: Mapping[str, ParamValue]) -> BoundQuery:
         else:
             names = ", ".join(declared) or "none"
             raise ParameterError(f"{query.name} has no parameter {name!r} (parameters: {names})")
+        if not isinstance(raw, str | int | bool):
+            # str() of a list would bind "['TP53', 'EGFR']" as one value and quietly match nothing
+            many = f"a {type(raw).__name__}" + (f" of {len(raw)}" if hasattr(raw, "__len__") else "")
+            raise ParameterError(
+                f"{name} takes one value, not {many}; run the query once per value, or use "
+                "`pfocr-ld enrich` / pfocr_ld.enrichment.enrich for a gene list"
+            )
         text = ("true" if raw else "false") if isinstance(raw, bool) else str(raw)
         kind, term = parameter.type.parse(text)
         if term is None:
@@ -756,9 +763,9 @@ class EmbeddedSource(Source):
 
     def _run(self, query: str, options: dict[str, Any]) -> Any:
         try:
-            return self.store.query(query, **options)
+            return self.store.query(query, prefixes=sparql.PREDECLARED, **options)
         except SyntaxError as error:
-            raise QueryError(f"SPARQL syntax error: {error}") from error
+            raise QueryError(sparql.syntax_error_message(query, error)) from error
         except (RuntimeError, ValueError) as error:
             raise QueryError(f"cannot run the query: {error}") from error
 
@@ -947,11 +954,19 @@ def open_source(
     endpoint: str | None = None,
     graph: str | None = None,
     timeout: float = 60.0,
+    check_only: bool = False,
 ) -> Source:
     """Exactly one of: a persistent store folder, dump file(s)/folder(s) loaded into memory, an endpoint.
 
     ``graph`` makes that named graph the default graph of every query (``default_graph`` for the
-    stores, ``default-graph-uri`` for endpoints).
+    stores, ``default-graph-uri`` for endpoints). ``check_only`` checks the arguments and opens nothing
+    (the return value is then meaningless).
+
+    Queries run by this API run in the calling process, with its network access: a ``SERVICE``
+    clause in the text makes pyoxigraph send a request to the address it names. Run text you do not
+    trust through ``pfocr-ld query`` (which runs local queries in a process without network unless
+    ``--allow-service``), :func:`run_local_sandboxed`, or call :func:`pfocr_ld.sandbox.deny_network`
+    in your own process first.
     """
     from pfocr_ld.store import memory_store, open_store
 
@@ -967,6 +982,8 @@ def open_source(
             ox.NamedNode(graph)
         except ValueError as error:
             raise QueryError(f"--graph: {graph!r} is not an absolute IRI") from error
+    if check_only:
+        return Source()
     if endpoint:
         return RemoteSource(endpoint, timeout=timeout, default_graph=graph)
     if store:
@@ -1330,6 +1347,163 @@ def _choose_query(query_ref: str | None, expression: str | None) -> NamedQuery:
     return get_query(query_ref)
 
 
+# Local queries without network ------------------------------------------------------------------
+FEDERATION_OFF = (
+    "federated queries (SERVICE) are off: the query ran without network access; "
+    "pass --allow-service to let SERVICE reach other endpoints"
+)
+
+
+class _ConnectionWriter(io.TextIOBase):
+    """A text stream that sends what is written to the parent process in chunks of about 64 KiB."""
+
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+        self._parts: list[str] = []
+        self._size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self._parts.append(text)
+        self._size += len(text)
+        if self._size >= 1 << 16:
+            self.flush()
+        return len(text)
+
+    def flush(self) -> None:
+        if self._parts:
+            self._conn.send(("out", "".join(self._parts)))
+            self._parts, self._size = [], 0
+
+
+def _mentions_service(text: str) -> bool:
+    from pfocr_ld.serve import _unescape_codepoints
+
+    return "service" in _unescape_codepoints(text).casefold()
+
+
+def _sandboxed_query(conn: Any, payload: tuple[Any, ...]) -> None:
+    """In the sandboxed process (:func:`pfocr_ld.sandbox.run_in_sandbox`): open the data, run, write."""
+    store_dir, data, graph, bound, fmt, tty, limit = payload
+    out = _ConnectionWriter(conn)
+    try:
+        with open_source(store=store_dir, data=data, graph=graph) as source:
+            started = time.perf_counter()
+            result = run_bound(source, bound)
+            chosen = fmt or ("nt" if result.kind == "graph" else "table" if tty else "tsv")
+            count = write_result(result, chosen, out, query=bound.query, limit=limit)
+            out.flush()
+            seconds = time.perf_counter() - started
+            conn.send(("done", count, chosen, result.kind, source.description, seconds))
+    except Exception as error:  # each becomes one line and an exit status in the parent
+        out.flush()
+        # Usage errors (syntax, a missing store) stand; what the engine raised while evaluating a
+        # query that names SERVICE is the refused federation, whatever its wording.
+        usage = isinstance(error, click.ClickException) and not str(error).startswith("cannot run the query")
+        if _mentions_service(bound.text) and not usage:
+            conn.send(("error", 2, FEDERATION_OFF))
+        elif isinstance(error, click.ClickException):
+            conn.send(("error", error.exit_code, error.format_message()))
+        else:
+            conn.send(("error", 1, f"the query failed: {error}"))
+
+
+def run_local_sandboxed(
+    *,
+    store: Path | None,
+    data: Sequence[Path] | None,
+    graph: str | None,
+    bound: BoundQuery,
+    sink: IO[str],
+    fmt: str | None = None,
+    limit: int | None = None,
+) -> tuple[int, str, str, str, float]:
+    """Run ``bound`` on a store or dumps in a child process without network; write the result to ``sink``.
+
+    The child cannot make a socket (:mod:`pfocr_ld.sandbox`), so ``SERVICE`` cannot reach any
+    address whatever the text says; a query that tries fails with a usage error. Returns
+    (rows written, format, result kind, source description, seconds).
+    """
+    from pfocr_ld import sandbox
+
+    state: dict[str, Any] = {}
+
+    def on_message(message: Any) -> None:
+        if message[0] == "out":
+            sink.write(message[1])
+        else:
+            state[message[0]] = message[1:]
+
+    payload = (store, list(data) if data else None, graph, bound, fmt, sink.isatty(), limit)
+    try:
+        sandbox.run_in_sandbox("pfocr_ld.query:_sandboxed_query", payload, on_message)
+    except sandbox.SandboxError as error:
+        raise QueryError(
+            f"cannot take network access away from the query on this system ({error}); "
+            "pass --allow-service to run it with network access"
+        ) from error
+    except RuntimeError as error:
+        raise click.ClickException(f"the query process failed: {error}") from error
+    if "error" in state:
+        code, message = state["error"]
+        failure = click.ClickException(message)
+        failure.exit_code = code
+        raise failure
+    if "done" not in state:
+        raise click.ClickException("the query process ended without an answer")
+    return state["done"]  # type: ignore[no-any-return]
+
+
+def _json_rows(handle: IO[str]) -> Iterator[Row]:
+    """The rows :func:`write_json` wrote (one object a line), as literal terms again."""
+    for line in handle:
+        text = line.strip().rstrip(",")
+        if text in ("[", "]", "[]", ""):
+            continue
+        yield {
+            name: None if value is None else ox.Literal(str(value))
+            for name, value in orjson.loads(text).items()
+        }
+
+
+def _write_per_organism(
+    bound: BoundQuery,
+    folder: Path,
+    *,
+    store: Path | None,
+    data: list[Path] | None,
+    endpoint: str | None,
+    graph: str | None,
+    timeout: float,
+    limit: int | None,
+    show_query: bool,
+    allow_service: bool,
+) -> None:
+    """``--per-organism``: the gene sets split into one GMT file per gene taxon."""
+    assert bound.query.gmt is not None
+    folder.mkdir(parents=True, exist_ok=True)
+    if not endpoint and not allow_service:
+        # federation off: the sandboxed child writes the rows (JSON), split here afterwards
+        open_source(store=store, data=data, graph=graph, check_only=True)
+        if show_query:
+            click.echo(inject_values(bound.text, bound.bindings), err=True)
+        with tempfile.TemporaryFile("w+", encoding="utf-8", dir=folder) as rows:
+            run_local_sandboxed(
+                store=store, data=data, graph=graph, bound=bound, sink=rows, fmt="json", limit=limit
+            )
+            rows.seek(0)
+            files = write_gmt_per_taxon(_json_rows(rows), folder, bound.query.gmt)
+    else:
+        with open_source(store=store, data=data, endpoint=endpoint, graph=graph, timeout=timeout) as source:
+            if show_query:
+                click.echo(source.prepared_text(bound.text, bound.bindings), err=True)
+            result = run_bound(source, bound)
+            files = write_gmt_per_taxon(_limited(result, limit), folder, bound.query.gmt)
+    click.echo(f"{sum(files.values())} sets in {len(files)} files in {folder}", err=True)
+
+
 @click.command("query")
 @click.argument("query_ref", metavar="[NAME|FILE.rq]", required=False)
 @click.option("-e", "--expression", default=None, help="Run this SPARQL text instead of a named query.")
@@ -1386,6 +1560,12 @@ def _choose_query(query_ref: str | None, expression: str | None) -> NamedQuery:
 @click.option(
     "--show-query", is_flag=True, help="Print the query as sent (with its bindings) to standard error."
 )
+@click.option(
+    "--allow-service",
+    is_flag=True,
+    help="Let SERVICE clauses reach other endpoints (federated query). Off by default: a query on a "
+    "store or dumps runs in a process without network access.",
+)
 def query_command(
     query_ref: str | None,
     expression: str | None,
@@ -1403,6 +1583,7 @@ def query_command(
     per_organism: Path | None,
     limit: int | None,
     show_query: bool,
+    allow_service: bool,
 ) -> None:
     """Run a named query, a .rq file or a SPARQL expression against a store, dumps or an endpoint.
 
@@ -1415,7 +1596,7 @@ def query_command(
     pfocr-ld query -e 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' --store pfocr-store
 
     Exit status 0 on success (also when there are no rows), 1 when an endpoint fails, 2 on a usage
-    error (unknown query or parameter, malformed id, SPARQL syntax).
+    error (unknown query or parameter, malformed id, SPARQL syntax, SERVICE without --allow-service).
     """
     if show_list:
         list_queries(sys.stdout, "json" if fmt == "json" else "table")
@@ -1438,15 +1619,43 @@ def query_command(
         values["by_taxon"] = True
     bound = bind(query, values)
     if per_organism is not None:
-        with open_source(
-            store=store_dir, data=list(data) or None, endpoint=endpoint, graph=graph, timeout=timeout
-        ) as source:
-            if show_query:
-                click.echo(source.prepared_text(bound.text, bound.bindings), err=True)
-            result = run_bound(source, bound)
-            assert query.gmt is not None
-            files = write_gmt_per_taxon(_limited(result, limit), per_organism, query.gmt)
-        click.echo(f"{sum(files.values())} sets in {len(files)} files in {per_organism}", err=True)
+        _write_per_organism(
+            bound,
+            per_organism,
+            store=store_dir,
+            data=list(data) or None,
+            endpoint=endpoint,
+            graph=graph,
+            timeout=timeout,
+            limit=limit,
+            show_query=show_query,
+            allow_service=allow_service,
+        )
+        return
+    if not endpoint and not allow_service:
+        # A store or dumps, federation off: the query runs in a child process that cannot make
+        # sockets, so no text can make it send a request (docs/queries.md).
+        open_source(store=store_dir, data=list(data) or None, graph=graph, check_only=True)
+        if show_query:
+            click.echo(inject_values(bound.text, bound.bindings), err=True)
+        sink = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+        try:
+            count, chosen, kind, description, seconds = run_local_sandboxed(
+                store=store_dir,
+                data=list(data) or None,
+                graph=graph,
+                bound=bound,
+                sink=sink,
+                fmt=fmt,
+                limit=limit,
+            )
+            sink.flush()
+        finally:
+            if output:
+                sink.close()
+        if sys.stderr.isatty():
+            unit = "sets" if chosen == "gmt" else "triples" if kind == "graph" else "rows"
+            click.echo(f"{count} {unit} in {seconds:.2f}s from {description}", err=True)
         return
     sink = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
     try:

@@ -32,3 +32,8 @@ def ontology_dir() -> Path:
 
 def ontology_file() -> Path:
     return ontology_dir() / "pfocr.ttl"
+
+
+def mapping_doc() -> Path:
+    """``docs/mapping.md``: the field-by-field mapping, which ``serve`` shows at ``/vocab/mapping``."""
+    return _bundled("docs") / "mapping.md"

@@ -30,8 +30,10 @@ and replaced, and the client a ``503`` naming the limit. Each worker also has an
 limit (``--worker-memory``), so a query that would blow up memory (an ORDER BY over a cartesian
 product) ends its own worker, not the server; the parser's recursion on deeply nested queries is
 kept out of both by a nesting limit checked first. Results over ``--max-results`` rows are a
-``422``. ``SERVICE`` (federated query) is refused, since it would make this server fetch URLs
-chosen by the client. docs/serve.md describes the design and the load-test numbers.
+``422``. Workers cannot make a socket (:mod:`pfocr_ld.sandbox`, installed before they see any query;
+the server refuses to start when it cannot be), so ``SERVICE`` reaches no address whatever the text;
+the lexical refusal of ``SERVICE`` only makes the message friendlier. Slow and half-open clients are
+bounded by :mod:`pfocr_ld.connections`. docs/serve.md describes the design and the load-test numbers.
 """
 
 from __future__ import annotations
@@ -74,9 +76,11 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from pfocr_ld import jsonld, ordering, rdf, schemaorg, templates, vocab
+from pfocr_ld import jsonld, ordering, rdf, sandbox, schemaorg, sparql, templates, vocab
 from pfocr_ld.contexts import pfocr_context
 from pfocr_ld.mapping import Mapper
+from pfocr_ld.resources import mapping_doc, ontology_file
+from pfocr_ld.templates import model_pages
 
 log = logging.getLogger("pfocr_ld.serve")
 
@@ -93,6 +97,7 @@ CONTENT_TYPES: dict[str, str] = {
     "csv": "text/csv; charset=utf-8",
     "tsv": "text/tab-separated-values; charset=utf-8",
     "text": "text/plain; charset=utf-8",
+    "markdown": "text/markdown; charset=utf-8",
 }
 #: What each resource offers, in the server's order of preference (which breaks ties in q).
 FIGURE_OFFERS = (
@@ -127,6 +132,10 @@ GRAPH_OFFERS = (
     ("text/html", "html"),
 )
 ERROR_OFFERS = (("text/plain", "text"), ("text/html", "html"))
+#: Pages for people that are also resources for programs (/, /figures/, /vocab): HTML breaks ties,
+#: so `Accept: */*` gets the page and an RDF client that names a format gets data.
+PAGE_OFFERS = (("text/html", "html"), *(offer for offer in DATA_OFFERS if offer[1] != "html"))
+MARKDOWN_OFFERS = (("text/html", "html"), ("text/markdown", "markdown"), ("text/plain", "markdown"))
 #: ``format=`` values of /sparql, and whether each is a SELECT/ASK or a graph format.
 SELECT_FORMATS = frozenset({"json", "xml", "csv", "tsv"})
 GRAPH_FORMATS = frozenset({"ttl", "nt", "rdfxml", "jsonld"})
@@ -220,6 +229,23 @@ _UPDATE_KEYWORDS = frozenset(
 )
 _IRIREF = re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*>")
 _CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+# The SPARQL 1.1 grammar's name characters (§19.8), so the scanner splits names exactly where the
+# engine does: a character it did not count as part of a name (U+00B7 was one) followed by an escaped
+# quote made it read a string where the engine reads a name, and miss a SERVICE after it.
+_PN_CHARS_BASE = (
+    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
+    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
+)
+_PN_CHARS_U = _PN_CHARS_BASE + "_"
+_PN_CHARS = _PN_CHARS_U + "\\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
+_PLX = r"(?:%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%])"
+_PN_PREFIX = f"[{_PN_CHARS_BASE}](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?"
+_PN_LOCAL = f"(?:[{_PN_CHARS_U}:0-9]|{_PLX})(?:(?:[{_PN_CHARS}.:]|{_PLX})*(?:[{_PN_CHARS}:]|{_PLX}))?"
+_PNAME = re.compile(f"(?:{_PN_PREFIX})?:(?:{_PN_LOCAL})?")
+_BLANK_NODE = re.compile(f"_:[{_PN_CHARS_U}0-9](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?")
+_VARIABLE = re.compile(f"[?$][{_PN_CHARS_U}0-9][{_PN_CHARS_U}0-9\u00b7\u0300-\u036f\u203f-\u2040]*")
+_KEYWORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+_NAME_RUN = re.compile(f"[{_PN_CHARS}.]*")
 #: Deeper bracket nesting is refused before any parser sees it: pyoxigraph's recursive-descent
 #: parser overflows its stack (a segfault) somewhere past ten thousand levels, and no real query
 #: needs more than a few dozen.
@@ -249,6 +275,9 @@ def _scan(text: str) -> tuple[list[str], int]:
     words: list[str] = []
     depth = deepest = 0
     i, n = 0, len(text)
+    # A prefixed name needs ':' right after a run of name characters; the run is measured once, so a
+    # long run without one costs linear time, not a failed regex match at each of its characters.
+    run_end, colon = -1, False
     while i < n:
         ch = text[i]
         if ch.isspace():
@@ -266,9 +295,8 @@ def _scan(text: str) -> tuple[list[str], int]:
             match = _IRIREF.match(text, i)
             i = match.end() if match else i + 1
         elif ch in "?$":
-            i += 1
-            while i < n and (text[i].isalnum() or text[i] == "_"):
-                i += 1
+            match = _VARIABLE.match(text, i)
+            i = match.end() if match else i + 1
         elif ch in "({[":
             depth += 1
             deepest = max(deepest, depth)
@@ -276,16 +304,17 @@ def _scan(text: str) -> tuple[list[str], int]:
         elif ch in ")}]":
             depth = max(0, depth - 1)
             i += 1
-        elif ch.isalpha() or ch in "_:":
-            j = i
-            while j < n and (text[j].isalnum() or text[j] in "_-.:%\\"):
-                j += 2 if text[j] == "\\" else 1
-            word = text[i:j]
-            if ":" not in word:  # prefixed names are never keywords
-                words.append(word.upper())
-            i = j
         else:
-            i += 1
+            if i >= run_end:
+                run_end = _NAME_RUN.match(text, i).end()  # type: ignore[union-attr]
+                colon = text.startswith(":", run_end) and not text.startswith(".", run_end - 1)
+            if colon and (match := _PNAME.match(text, i) or _BLANK_NODE.match(text, i)):
+                i = match.end()  # prefixed names and blank nodes are never keywords
+            elif match := _KEYWORD.match(text, i):
+                words.append(match.group().upper())
+                i = match.end()
+            else:
+                i += 1
     return words, deepest
 
 
@@ -427,10 +456,24 @@ def _not_acceptable(kind: str) -> QueryOutcome:
     )
 
 
+FEDERATION_REFUSED = "federated queries (SERVICE) are disabled on this endpoint"
+
+
+def _mentions_service(text: str) -> bool:
+    # SERVICE can only be evaluated if the word is in the text (keywords have no other escape than
+    # \uXXXX, which is undone first): the engine's failure is the refused SERVICE, whatever the lexer saw.
+    return "service" in _unescape_codepoints(text).casefold()
+
+
+def _federation_refused() -> QueryOutcome:
+    # The engine's error is not passed on: without the sandbox it could hold a remote service's answer.
+    return QueryOutcome(400, message=FEDERATION_REFUSED + ": the query workers cannot open connections")
+
+
 def run_job(store: ox.Store, job: QueryJob) -> QueryOutcome:
     """Run one query against ``store`` and serialise its result (in a worker process)."""
     started = time.perf_counter()
-    options: dict[str, Any] = {}
+    options: dict[str, Any] = {"prefixes": sparql.PREDECLARED}
     if job.default_graphs:
         options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
     if job.named_graphs:
@@ -462,22 +505,34 @@ def run_job(store: ox.Store, job: QueryJob) -> QueryOutcome:
                 return _not_acceptable(kind)
             body, count = _graph_body(answer, fmt, job)
     except SyntaxError as error:
-        return QueryOutcome(400, message=f"SPARQL syntax error: {error}")
+        return QueryOutcome(400, message=sparql.syntax_error_message(job.text, error))
     except _TooLarge as error:
         return QueryOutcome(422, message=str(error))
     except (ValueError, RuntimeError, TypeError) as error:
+        if _mentions_service(job.text):  # never pass on what a remote service may have answered
+            return _federation_refused()
         return QueryOutcome(400, message=f"the query cannot be evaluated: {error}")
     except OSError as error:
+        if _mentions_service(job.text):
+            return _federation_refused()
         return QueryOutcome(500, message=f"the store could not be read: {error}")
     return QueryOutcome(
         200, kind=kind, format=fmt, body=body, count=count, seconds=time.perf_counter() - started
     )
 
 
-def _worker_main(conn: Connection, store_dir: str, memory_mib: int) -> None:
-    """A query worker: open the store read-only, then run jobs from ``conn`` until it closes."""
+def _worker_main(conn: Connection, store_dir: str, memory_mib: int, sandboxed: bool = True) -> None:
+    """A query worker: lose the network, open the store read-only, run jobs from ``conn`` until it closes."""
     # The server shuts workers down itself; a Ctrl-C meant for it must not print tracebacks here.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sandboxed:
+        # First of all, while single-threaded and before any query text: no socket can be made from
+        # here on (the pipe to the server exists already), so SERVICE cannot reach any address.
+        try:
+            sandbox.deny_network()
+        except sandbox.SandboxError as error:
+            conn.send(("no-sandbox", str(error)))
+            return
     if memory_mib:
         try:
             import resource
@@ -511,9 +566,9 @@ def _worker_main(conn: Connection, store_dir: str, memory_mib: int) -> None:
 
 
 def _worker_entry() -> None:
-    """``python -c`` entry point of a worker process: ``FD STORE_DIR MEMORY_MIB`` on the command line."""
-    fd, store_dir, memory_mib = sys.argv[1:4]
-    _worker_main(Connection(int(fd)), store_dir, int(memory_mib))
+    """``python -c`` entry point of a worker process: ``FD STORE_DIR MEMORY_MIB SANDBOX`` as arguments."""
+    fd, store_dir, memory_mib, sandboxed = sys.argv[1:5]
+    _worker_main(Connection(int(fd)), store_dir, int(memory_mib), sandboxed == "sandbox")
 
 
 class _Worker:
@@ -561,8 +616,11 @@ class QueryPool:
     store, and no re-import of the embedding program's ``__main__`` as the spawn method does.
     """
 
-    def __init__(self, store_dir: Path, *, workers: int, timeout: float, memory_mib: int) -> None:
+    def __init__(
+        self, store_dir: Path, *, workers: int, timeout: float, memory_mib: int, sandboxed: bool = True
+    ) -> None:
         self.store_dir = store_dir
+        self.sandboxed = sandboxed
         self.size = workers
         self.timeout = timeout
         self.memory_mib = memory_mib
@@ -599,6 +657,7 @@ class QueryPool:
                     str(child.fileno()),
                     str(self.store_dir),
                     str(self.memory_mib),
+                    "sandbox" if self.sandboxed else "none",
                 ],
                 pass_fds=(child.fileno(),),
                 stdin=subprocess.DEVNULL,
@@ -620,6 +679,12 @@ class QueryPool:
         except WorkerStartError:
             worker.stop()
             raise
+        if status == "no-sandbox":
+            worker.stop()
+            raise WorkerStartError(
+                f"a query worker cannot be cut off from the network ({detail}); "
+                "see docs/serve.md, or run with --no-sandbox (unsafe on a public endpoint)"
+            )
         if status != "ready":
             worker.stop()
             raise WorkerStartError(f"a query worker cannot open the store {self.store_dir}: {detail}")
@@ -738,6 +803,9 @@ _FIGURE_CLASS = ox.NamedNode(vocab.T.pfocr["Figure"])
 _IS_PART_OF = vocab.T.dcterms["isPartOf"]
 #: Hops from a figure to the farthest node its block describes (figure → paper → periodical → publisher).
 _DESCRIPTION_DEPTH = 3
+#: A gene's taxon (RO "in taxon") is described by the figures that name the organism, not by every
+#: figure showing one of its genes: the traversal does not go on through this link.
+_IN_TAXON = vocab.T.obo["RO_0002162"]
 _DATASET_TYPES = (vocab.T.void["Dataset"], vocab.T.dcat["Dataset"], vocab.T.dcat["Distribution"])
 
 
@@ -746,8 +814,10 @@ def figure_description(store: ox.Store, figure_iri: str) -> list[rdf.Triple] | N
 
     That is: the figure, its mention nodes (``{figure}#…``) and every node that is ``dcterms:isPartOf``
     it in full, and the nodes they link to (genes, chemicals, the paper, its periodical and publisher,
-    the image, DOID terms) up to three hops out, except the ``dcterms:isPartOf`` links of shared nodes
-    to *other* figures, which belong to those figures' blocks. Only the graph holding the figure is read.
+    the image, DOID terms, the taxa the figure names) up to three hops out, except the
+    ``dcterms:isPartOf`` links of shared nodes to *other* figures, which belong to those figures' blocks,
+    and the description of a gene's taxon, which belongs to the figures naming that organism. Only the
+    graph holding the figure is read.
     """
     figure = ox.NamedNode(figure_iri)
     graph = next((q.graph_name for q in store.quads_for_pattern(figure, _TYPE, _FIGURE_CLASS, None)), None)
@@ -770,6 +840,8 @@ def figure_description(store: ox.Store, figure_iri: str) -> list[rdf.Triple] | N
             if not own and quad.predicate.value == _IS_PART_OF and obj != figure:
                 continue
             found.add(rdf.from_oxigraph(quad))
+            if quad.predicate.value == _IN_TAXON:
+                continue
             if isinstance(obj, ox.NamedNode) and depth < _DESCRIPTION_DEPTH and obj.value not in seen:
                 seen.add(obj.value)
                 frontier.append((obj, depth + 1))
@@ -788,6 +860,14 @@ def dataset_description(store: ox.Store) -> list[rdf.Triple]:
         if isinstance(subject, ox.NamedNode):
             found.update(rdf.from_oxigraph(q) for q in store.quads_for_pattern(subject, None, None, None))
     return sorted(found)
+
+
+_SUFFIX_OF = {fmt: suffix for suffix, fmt in DATA_SUFFIXES.items()}
+_VOCAB_FORMATS = {
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+    "jsonld": ox.RdfFormat.JSON_LD,
+}
 
 
 def rdf_body(triples: list[rdf.Triple], fmt: str, first: str | None = None) -> bytes:
@@ -866,6 +946,7 @@ class ServeConfig:
     max_body: int = 1_000_000
     max_query_length: int = 100_000
     cache_seconds: int = 300
+    sandbox: bool = True  # query workers without network (pfocr_ld/sandbox.py); off only by --no-sandbox
     max_response_bytes: int = 64 << 20
     figure_cache: int = 512
     base_path: str = field(init=False, default="/figures/")
@@ -1017,12 +1098,18 @@ class PfocrServer:
         # Read-only by construction: RocksDB is opened without its write lock and has no write path.
         self.store = open_store(config.store_dir, read_only=True)
         self.pool = QueryPool(
-            config.store_dir, workers=config.workers, timeout=config.timeout, memory_mib=config.worker_memory
+            config.store_dir,
+            workers=config.workers,
+            timeout=config.timeout,
+            memory_mib=config.worker_memory,
+            sandboxed=config.sandbox,
         )
         self.cache = _LRU(config.figure_cache)
         self.examples = named_query_examples()
         self.void_triples = self._load_void(config.void_file)
         self.context_body = jsonld.dumps({"@context": pfocr_context()})
+        self.vocab_turtle = ontology_file().read_bytes()
+        self.vocab_quads = list(ox.parse(self.vocab_turtle, ox.RdfFormat.TURTLE))
         self._counts: dict[str, int] | None = None
         self._counts_retry_at = 0.0
         self._figids: list[str] | None = None
@@ -1233,6 +1320,15 @@ class PfocrServer:
         return self.representation_response(request, rep, negotiated=negotiated, extra=extra)
 
     async def figure_index(self, request: Request) -> Response:
+        fmt = negotiate(request.headers.get("accept"), PAGE_OFFERS)
+        if fmt is None:
+            raise HttpError(
+                406,
+                "Not Acceptable",
+                "the figure list is available as text/html, text/turtle, application/n-triples, "
+                "application/ld+json and application/rdf+xml",
+                headers={"Vary": "Accept"},
+            )
         raw = request.query_params.get("page", "1")
         if not raw.isdigit() or not 1 <= int(raw) <= 1_000_000:
             raise HttpError(400, "Bad page number", f"page must be a number from 1, not {raw[:40]!r}")
@@ -1245,21 +1341,47 @@ class PfocrServer:
                 503, "Figure list unavailable", "the figure list could not be read in time; try again"
             )
         root = self.root(request)
+        path = root + self.config.base_path
+        previous_href = f"{path}?page={number - 1}" if number > 1 else None
+        next_href = f"{path}?page={number + 1}" if len(rows) > FIGURES_PER_PAGE else None
+        if fmt != "html":
+            return self.figure_list_response(rows[:FIGURES_PER_PAGE], fmt, previous_href, next_href)
         local = self.local_href(root)
         items = [
             (local(r["figure"]) or r["figure"], r.get("figid", ""), r.get("title") or r.get("figid", ""))
             for r in rows[:FIGURES_PER_PAGE]
         ]
-        path = root + self.config.base_path
         body = templates.figure_index_page(
             items,
             page_number=number,
-            previous_href=f"{path}?page={number - 1}" if number > 1 else None,
-            next_href=f"{path}?page={number + 1}" if len(rows) > FIGURES_PER_PAGE else None,
+            previous_href=previous_href,
+            next_href=next_href,
             root=root,
             figures_path=self.config.base_path,
         ).encode("utf-8")
-        return Response(body, headers={"Content-Type": CONTENT_TYPES["html"], **self.cache_headers()})
+        return Response(
+            body, headers={"Content-Type": CONTENT_TYPES["html"], "Vary": "Accept", **self.cache_headers()}
+        )
+
+    def figure_list_response(
+        self, rows: list[dict[str, Any]], fmt: str, previous_href: str | None, next_href: str | None
+    ) -> Response:
+        """One page of the figure list as RDF: each figure's type, identifier and title; the other
+        pages are linked with HTTP ``Link`` headers (RFC 8288), which leaves the data about figures only."""
+        triples: list[rdf.Triple] = []
+        for row in rows:
+            figure = row["figure"]
+            triples.append((figure, vocab.T.rdf["type"], f"<{vocab.T.pfocr['Figure']}>"))
+            if row.get("figid"):
+                triples.append((figure, vocab.T.dcterms["identifier"], rdf.literal(row["figid"])))
+            if row.get("title"):
+                triples.append((figure, vocab.T.dc["title"], rdf.literal(row["title"], language="en")))
+        pages = (("prev", previous_href), ("next", next_href))
+        links = [f'<{href}>; rel="{rel}"' for rel, href in pages if href]
+        headers = {"Vary": "Accept", **self.cache_headers()}
+        if links:
+            headers["Link"] = ", ".join(links)
+        return Response(rdf_body(triples, fmt), headers={**headers, "Content-Type": CONTENT_TYPES[fmt]})
 
     # home, dataset, context --------------------------------------------------------------------------
     def dataset_summary(self) -> dict[str, str]:
@@ -1275,6 +1397,20 @@ class PfocrServer:
 
     async def home(self, request: Request) -> Response:
         root = self.root(request)
+        fmt = negotiate(request.headers.get("accept"), PAGE_OFFERS)
+        if fmt is None:
+            raise HttpError(
+                406,
+                "Not Acceptable",
+                "this address offers text/html and the dataset description as text/turtle, "
+                "application/n-triples, application/ld+json and application/rdf+xml",
+                headers={"Vary": "Accept"},
+            )
+        if fmt != "html":
+            rep = await run_in_threadpool(self.void_representation, fmt, root)
+            return self.representation_response(
+                request, rep, negotiated=True, extra={"Content-Location": f"{root}/void.{_SUFFIX_OF[fmt]}"}
+            )
         body = templates.landing_page(
             counts=await self.counts(),
             dataset=self.dataset_summary(),
@@ -1282,7 +1418,9 @@ class PfocrServer:
             root=root,
             figures_path=self.config.base_path,
         ).encode("utf-8")
-        return Response(body, headers={"Content-Type": CONTENT_TYPES["html"], **self.cache_headers()})
+        return Response(
+            body, headers={"Content-Type": CONTENT_TYPES["html"], "Vary": "Accept", **self.cache_headers()}
+        )
 
     def void_representation(self, fmt: str, root: str) -> Representation:
         key = ("void", fmt, root if fmt == "html" else "")
@@ -1333,6 +1471,82 @@ class PfocrServer:
     async def context(self, request: Request) -> Response:
         rep = Representation(self.context_body, CONTENT_TYPES["jsonld"], _etag(self.context_body))
         return self.representation_response(request, rep, negotiated=False)
+
+    # the model: vocabulary and mapping ----------------------------------------------------------------
+    def vocab_representation(self, fmt: str, root: str) -> Representation:
+        key = ("vocab", fmt, root if fmt == "html" else "")
+        cached = self.cache.get(key)
+        if cached is not None:
+            return cached
+        if fmt == "html":
+            formats = [
+                (label, media, f"{root}/vocab.{suffix}")
+                for label, media, suffix in (
+                    ("Turtle", "text/turtle", "ttl"),
+                    ("N-Triples", "application/n-triples", "nt"),
+                    ("JSON-LD", "application/ld+json", "jsonld"),
+                    ("RDF/XML", "application/rdf+xml", "rdf"),
+                )
+            ]
+            # the lean triple form has no blank nodes (the ontology's owl:oneOf list has some); the
+            # page lists named terms only and shows the Turtle as written
+            named = [
+                rdf.from_oxigraph(quad)
+                for quad in self.vocab_quads
+                if isinstance(quad.subject, ox.NamedNode) and not isinstance(quad.object, ox.BlankNode)
+            ]
+            body = model_pages.vocab_page(
+                named,
+                self.vocab_turtle.decode("utf-8"),
+                formats=formats,
+                root=root,
+                figures_path=self.config.base_path,
+            ).encode("utf-8")
+        elif fmt == "ttl":
+            body = self.vocab_turtle
+        else:
+            body = ox.serialize(self.vocab_quads, format=_VOCAB_FORMATS[fmt], prefixes=vocab.PREFIXES)
+        rep = Representation(body, CONTENT_TYPES[fmt], _etag(body))
+        self.cache.put(key, rep)
+        return rep
+
+    async def vocabulary(self, request: Request) -> Response:
+        """``/vocab`` (the namespace of every ``pfocr:`` term) and ``/vocab.{ttl,nt,jsonld,rdf}``."""
+        suffix = request.path_params.get("suffix")
+        if suffix is not None:
+            fmt = DATA_SUFFIXES.get(suffix)
+            if fmt is None:
+                raise HttpError(
+                    404, "Not Found", f"the vocabulary is at /vocab.ttl, .nt, .jsonld and .rdf, not .{suffix}"
+                )
+        else:
+            fmt = negotiate(request.headers.get("accept"), PAGE_OFFERS)
+            if fmt is None:
+                raise HttpError(
+                    406,
+                    "Not Acceptable",
+                    "the vocabulary is available as text/html, text/turtle, application/n-triples, "
+                    "application/ld+json and application/rdf+xml",
+                    headers={"Vary": "Accept"},
+                )
+        rep = await run_in_threadpool(self.vocab_representation, fmt, self.root(request))
+        return self.representation_response(request, rep, negotiated=suffix is None)
+
+    async def mapping(self, request: Request) -> Response:
+        """``/vocab/mapping``: docs/mapping.md, as a page or (``Accept: text/markdown``) as written."""
+        fmt = negotiate(request.headers.get("accept"), MARKDOWN_OFFERS)
+        if fmt is None:
+            raise HttpError(406, "Not Acceptable", "the mapping is available as text/html and text/markdown")
+        markdown = mapping_doc().read_text(encoding="utf-8")
+        root = self.root(request)
+        if fmt == "html":
+            body = model_pages.markdown_page(
+                "Mapping", markdown, source_link=None, root=root, figures_path=self.config.base_path
+            ).encode("utf-8")
+        else:
+            body = markdown.encode("utf-8")
+        rep = Representation(body, CONTENT_TYPES[fmt], _etag(body))
+        return self.representation_response(request, rep, negotiated=True)
 
     # SPARQL --------------------------------------------------------------------------------------------
     async def read_body(self, request: Request) -> bytes:
@@ -1409,8 +1623,7 @@ class PfocrServer:
             raise HttpError(
                 400,
                 "Federated query refused",
-                "SERVICE is not available on this endpoint: it would "
-                "make the server fetch URLs given by the client",
+                FEDERATION_REFUSED + ": this server does not fetch data from other addresses",
             )
 
     def service_description(self, request: Request, fmt: str) -> Representation:
@@ -1628,6 +1841,7 @@ class PfocrServer:
             max_results=self.config.max_results,
             root=root,
             figures_path=self.config.base_path,
+            prefixes=sparql.PREDECLARED,
         ).encode("utf-8")
         return Response(
             body,
@@ -1656,11 +1870,14 @@ def create_app(
     max_body: int = 1_000_000,
     max_query_length: int = 100_000,
     cache_seconds: int = 300,
+    sandbox: bool = True,
 ) -> Starlette:
     """The Starlette app serving the store at ``store_dir`` (a ``pfocr-ld load`` folder), read-only.
 
     Raises ``ValueError`` for a bad ``base`` or ``void_file`` and :class:`~pfocr_ld.store.StoreError`
-    when the store cannot be opened. The query workers start with the app's lifespan.
+    when the store cannot be opened. The query workers start with the app's lifespan; each cuts
+    itself off from the network first (:mod:`pfocr_ld.sandbox`) and the start fails when it cannot,
+    unless ``sandbox=False`` (then only the lexical check keeps SERVICE out: not safe in public).
     """
     config = ServeConfig(
         Path(store_dir),
@@ -1673,6 +1890,7 @@ def create_app(
         max_body,
         max_query_length,
         cache_seconds,
+        sandbox,
     )
     server = PfocrServer(config)
 
@@ -1725,6 +1943,9 @@ def create_app(
         # Where the documents' relative reference ../context.jsonld resolves: from a figure (under the
         # base path) and from /sparql, /void.jsonld (at the root).
         *[Route(at, server.context, methods=["GET"]) for at in sorted({"/context.jsonld", beside_figures})],
+        Route("/vocab", server.vocabulary, methods=["GET"]),
+        Route("/vocab.{suffix}", server.vocabulary, methods=["GET"]),
+        Route("/vocab/mapping", server.mapping, methods=["GET"]),
         Mount("/static", app=StaticFiles(directory=str(static)), name="static"),
         Route(path, server.figure_index, methods=["GET"]),
         Route(path + "{name:path}", server.figure, methods=["GET"]),
@@ -1747,6 +1968,39 @@ class RunningServer:
     server: PfocrServer
 
 
+#: Defaults of the connection limits (``--head-timeout``, ``--keep-alive``, ``--max-connections``).
+HEAD_TIMEOUT = 10.0
+KEEP_ALIVE = 5.0
+MAX_CONNECTIONS = 1000
+
+
+def uvicorn_config(
+    app: Any,
+    *,
+    log_level: str,
+    head_timeout: float = HEAD_TIMEOUT,
+    keep_alive: float = KEEP_ALIVE,
+    max_connections: int = MAX_CONNECTIONS,
+    **options: Any,
+) -> Any:
+    """uvicorn's configuration for ``app``: the h11 protocol with the head timeout and connection cap of
+    :mod:`pfocr_ld.connections`, keep-alive connections closed after ``keep_alive`` idle seconds."""
+    import uvicorn
+
+    from pfocr_ld.connections import guarded_protocol
+
+    return uvicorn.Config(
+        app,
+        http=guarded_protocol(head_timeout=head_timeout, max_connections=max_connections),
+        log_level=log_level,
+        lifespan="on",
+        server_header=False,
+        timeout_keep_alive=keep_alive,  # type: ignore[arg-type]  # a float works (loop.call_later)
+        limit_concurrency=None,  # it counts idle connections too: the guard's cap replaces it
+        **options,
+    )
+
+
 @contextlib.contextmanager
 def running_server(
     store_dir: Path | str,
@@ -1754,6 +2008,9 @@ def running_server(
     host: str = "127.0.0.1",
     port: int = 0,
     log_level: str = "warning",
+    head_timeout: float = HEAD_TIMEOUT,
+    keep_alive: float = KEEP_ALIVE,
+    max_connections: int = MAX_CONNECTIONS,
     **options: Any,
 ) -> Iterator[RunningServer]:
     """Serve ``store_dir`` from a background thread (tests, the load test) until the block ends.
@@ -1771,8 +2028,12 @@ def running_server(
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind((host, port))
     bound_port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        app, log_level=log_level, lifespan="on", server_header=False, timeout_keep_alive=5
+    config = uvicorn_config(
+        app,
+        log_level=log_level,
+        head_timeout=head_timeout,
+        keep_alive=keep_alive,
+        max_connections=max_connections,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(
@@ -1870,6 +2131,33 @@ def running_server(
     help="Cache-Control max-age of figures, pages and results.",
 )
 @click.option(
+    "--head-timeout",
+    type=click.FloatRange(min=0.1),
+    default=HEAD_TIMEOUT,
+    show_default=True,
+    help="Seconds a client may take to send a whole request head (from connecting, or after a response).",
+)
+@click.option(
+    "--keep-alive",
+    type=click.FloatRange(min=0.1),
+    default=KEEP_ALIVE,
+    show_default=True,
+    help="Seconds an idle keep-alive connection is kept open after a response.",
+)
+@click.option(
+    "--max-connections",
+    type=click.IntRange(min=1),
+    default=MAX_CONNECTIONS,
+    show_default=True,
+    help="Open connections at most; over it, the one waiting longest for a request head is closed.",
+)
+@click.option(
+    "--no-sandbox",
+    is_flag=True,
+    help="Run query workers WITH network access when this system cannot sandbox them (unsafe in "
+    "public: only the lexical check then keeps SERVICE out).",
+)
+@click.option(
     "--log-level",
     type=click.Choice(["critical", "error", "warning", "info", "debug"]),
     default="info",
@@ -1888,6 +2176,10 @@ def serve_command(
     max_body: int,
     max_query_length: int,
     cache_seconds: int,
+    head_timeout: float,
+    keep_alive: float,
+    max_connections: int,
+    no_sandbox: bool,
     log_level: str,
 ) -> None:
     """Serve a store: figure pages and data at their IRIs, /void, and a read-only SPARQL endpoint.
@@ -1900,6 +2192,17 @@ def serve_command(
     """
     import uvicorn
 
+    if no_sandbox:
+        click.echo("warning: --no-sandbox: query workers can open network connections", err=True)
+    else:
+        # Fail closed, with one line, before anything listens: the workers would not start anyway.
+        try:
+            sandbox.probe()
+        except sandbox.SandboxError as error:
+            raise click.ClickException(
+                f"cannot cut the query workers off from the network here ({error}); refusing to serve. "
+                "Install libseccomp (Debian: libseccomp2), or pass --no-sandbox for a private server"
+            ) from error
     try:
         app = create_app(
             store_dir,
@@ -1912,6 +2215,7 @@ def serve_command(
             max_body=max_body,
             max_query_length=max_query_length,
             cache_seconds=cache_seconds,
+            sandbox=not no_sandbox,
         )
     except ValueError as error:
         raise click.UsageError(str(error)) from error
@@ -1919,15 +2223,20 @@ def serve_command(
     click.echo(
         f"serving {store_dir} at http://{host}:{port}/ (figures under {path}, SPARQL at /sparql)", err=True
     )
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        log_level=log_level,
-        server_header=False,
-        timeout_keep_alive=5,
-        limit_concurrency=1000,
+    server = uvicorn.Server(
+        uvicorn_config(
+            app,
+            log_level=log_level,
+            head_timeout=head_timeout,
+            keep_alive=keep_alive,
+            max_connections=max_connections,
+            host=host,
+            port=port,
+        )
     )
+    server.run()
+    if not server.started:
+        sys.exit(3)  # as uvicorn.run: startup failed (the reason is logged)
 
 
 __all__ = [

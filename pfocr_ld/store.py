@@ -28,6 +28,9 @@ import click
 import httpx
 import pyoxigraph as ox
 
+from pfocr_ld.limits import not_regular_reason
+from pfocr_ld.release import DEFAULT_SHRINK_LIMIT
+
 #: Suffixes (after an optional ``.gz``) and the RDF format they hold. ``None`` marks JSON-LD, which
 #: goes through PyLD because pyoxigraph cannot load our remote ``@context``.
 _SUFFIX_FORMATS: dict[str, ox.RdfFormat | None] = {
@@ -57,6 +60,12 @@ _IRI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*$")
 
 class StoreError(click.ClickException):
     """A dump, store or endpoint problem worth one clear line (exit status 2 unless stated)."""
+
+    exit_code = 2
+
+
+class PublishRefused(StoreError):
+    """The upload was refused before anything was sent: the remote graph is unchanged (exit 2)."""
 
     exit_code = 2
 
@@ -124,12 +133,18 @@ def resolve_dumps(paths: Iterable[Path]) -> list[DumpFile]:
                     f"{', '.join(sorted(_SUFFIX_FORMATS))}, optionally .gz)"
                 )
             found.append(dump)
+        elif path.exists():  # a FIFO or device: reading would block or never end
+            raise StoreError(f"{path}: {not_regular_reason(path.stat().st_mode)}")
         else:
             raise StoreError(f"{path}: no such file or folder")
     return found
 
 
 def _build_dumps(folder: Path) -> list[DumpFile]:
+    from pfocr_ld.release import live_release
+
+    # The live release resolved once: a build switching meanwhile cannot mix two releases' files.
+    folder = live_release(folder)
     out: list[DumpFile] = []
     for name in _BUILD_RECORD_DUMPS:
         candidate = folder / name
@@ -263,6 +278,10 @@ def load_dumps(
                     )
         except (SyntaxError, ValueError) as error:
             raise StoreError(f"{dump.path}: not valid {_format_name(dump)}: {error}") from error
+        except MemoryError as error:
+            # Oxigraph's parser refuses a single term over its 16 MiB buffer ("Reached the buffer
+            # maximal size"); what was loaded before stays (bulk loading only adds quads).
+            raise StoreError(f"{dump.path}: cannot load: {error} (a term over the parser's limit)") from error
         except OSError as error:
             raise StoreError(f"{dump.path}: cannot read: {error}") from error
         seconds = time.perf_counter() - file_started
@@ -416,8 +435,15 @@ def publish(
     graph: str | None = None,
     timeout: float = 300.0,
     client: httpx.Client | None = None,
+    force: bool = False,
+    shrink_limit: float = DEFAULT_SHRINK_LIMIT,
 ) -> PublishReport:
     """Replace ``graph`` (the default graph for ``None``) on a server with the given dumps.
+
+    Unless ``force``, the graph's triples are counted first (a SPARQL COUNT at ``endpoint``, else a
+    Graph Store GET counted line by line), and when it holds any, so are the dumps' (one extra read
+    of them): fewer than ``shrink_limit`` of the remote count, or none, raises
+    :class:`PublishRefused` and nothing is sent.
 
     ``PUT {store_endpoint}?graph=IRI`` with the dumps as one streamed N-Triples body: the server
     drops the graph's old triples and stores the new ones, so re-publishing leaves nothing stale
@@ -445,6 +471,8 @@ def publish(
         url += ("&" if "?" in store_endpoint else "?") + "default"
     params = {"graph": graph} if graph is not None else None
     try:
+        if not force:
+            _check_shrink(http, dumps, endpoint, url, params, graph, timeout, shrink_limit)
         response = http.put(
             url,
             params=params,
@@ -469,6 +497,55 @@ def publish(
     if endpoint is not None:
         report.triples_in_graph = count_graph(endpoint, graph, timeout=timeout)
     return report
+
+
+def _check_shrink(
+    http: httpx.Client,
+    dumps: Sequence[DumpFile],
+    endpoint: str | None,
+    url: str,
+    params: dict[str, str] | None,
+    graph: str | None,
+    timeout: float,
+    shrink_limit: float,
+) -> None:
+    """Refuse an upload that would replace a graph by far fewer triples (a typo'd or empty dump)."""
+    where = endpoint or url
+    try:
+        remote = (
+            count_graph(endpoint, graph, timeout=timeout)
+            if endpoint is not None
+            else _count_graph_store(http, url, params, timeout)
+        )
+    except (httpx.HTTPError, click.ClickException) as error:
+        raise PublishError(
+            f"{where}: cannot count the graph's triples before replacing it ({error}); "
+            "pass --force to replace it without that check"
+        ) from error
+    if remote == 0:
+        return
+    lines = 0
+    for chunk in ntriples_stream(dumps):
+        lines += chunk.count(b"\n")
+    if lines == 0 or lines < shrink_limit * remote:
+        target = f"<{graph}>" if graph else "the default graph"
+        raise PublishRefused(
+            f"{target} at {where} holds {remote} triples and the dumps {lines} (less than --shrink-limit "
+            f"{shrink_limit:g} of them): nothing was sent, the graph is unchanged; check the dumps, or "
+            "pass --force to replace it anyway"
+        )
+
+
+def _count_graph_store(http: httpx.Client, url: str, params: dict[str, str] | None, timeout: float) -> int:
+    """The triples of a graph by a Graph Store GET as N-Triples, counted as they stream (404: none)."""
+    with http.stream(
+        "GET", url, params=params, headers={"Accept": "application/n-triples"}, timeout=httpx.Timeout(timeout)
+    ) as response:
+        if response.status_code == 404:
+            return 0
+        if response.status_code >= 400:
+            raise PublishError(f"HTTP {response.status_code}")
+        return sum(chunk.count(b"\n") for chunk in response.iter_bytes())
 
 
 def count_graph(endpoint: str, graph: str | None, *, timeout: float = 60.0) -> int:
@@ -549,6 +626,15 @@ def load_command(
 @click.option(
     "--timeout", type=float, default=300.0, show_default=True, help="Seconds to wait for the server."
 )
+@click.option(
+    "--shrink-limit",
+    type=click.FloatRange(min=0.0, max=1.0),
+    default=DEFAULT_SHRINK_LIMIT,
+    show_default=True,
+    help="Refuse (exit 2) to replace a graph by fewer triples than this fraction of what it holds "
+    "(by none, always), unless --force.",
+)
+@click.option("--force", is_flag=True, help="Replace the graph without counting it first.")
 def publish_command(
     dumps: tuple[Path, ...],
     endpoint: str | None,
@@ -556,14 +642,25 @@ def publish_command(
     graph: str | None,
     default_graph: bool,
     timeout: float,
+    shrink_limit: float,
+    force: bool,
 ) -> None:
     """Replace a graph on a SPARQL server with DUMPS (Graph Store HTTP Protocol PUT).
 
     Gzipped dumps are decompressed while they stream; Turtle and JSON-LD are converted to N-Triples
     on the way. The graph's previous triples are dropped, so re-publishing leaves nothing stale.
-    Exit status 1 when the server refuses the upload, 2 on a usage error.
+    Exit status 1 when the server refuses the upload, 2 on a usage error or when the upload would
+    shrink the graph below --shrink-limit (nothing is sent).
     """
     if (graph is None) == (not default_graph):
         raise click.UsageError("give exactly one of --graph IRI or --default-graph")
-    report = publish(dumps, endpoint=endpoint, store_endpoint=store_endpoint, graph=graph, timeout=timeout)
+    report = publish(
+        dumps,
+        endpoint=endpoint,
+        store_endpoint=store_endpoint,
+        graph=graph,
+        timeout=timeout,
+        force=force,
+        shrink_limit=shrink_limit,
+    )
     click.echo(report.summary(), err=True)

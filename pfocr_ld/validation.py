@@ -35,6 +35,7 @@ import orjson
 import pyoxigraph as ox
 
 from pfocr_ld import resources, vocab
+from pfocr_ld.limits import is_regular_file
 from pfocr_ld.records import Problem
 from pfocr_ld.vocab import T
 
@@ -431,6 +432,8 @@ def expand_inputs(paths: Iterable[Path]) -> list[Path]:
                 raise ValidationInputError(f"{path}: no RDF files in this folder")
             files.extend(inside)
         else:
+            if path.exists() and not is_regular_file(path)[0]:  # a FIFO would block, a device never end
+                raise ValidationInputError(f"{path}: {is_regular_file(path)[1]}")
             files.append(path)
     return files
 
@@ -871,7 +874,7 @@ def validate_command(
         validator = make_engine(engine, shapes)
         report = validate_files(list(files), validator, chunk_size)
     except ValidationInputError as exc:
-        click.echo(f"pfocr-ld validate: error: {exc}", err=True)
+        click.echo(f"pfocr-ld validate: error: {' '.join(str(exc).split())}", err=True)
         sys.exit(2)
     if output_format == "json":
         sys.stdout.buffer.write(render_json(report))

@@ -280,11 +280,11 @@ IRI_PATTERNS: Final[dict[str, str]] = {
 }
 
 
-def gene_iri(ncbi_gene_id: int) -> str:
+def gene_iri(ncbi_gene_id: str) -> str:
     return f"{NCBIGENE}{ncbi_gene_id}"
 
 
-def chebi_iri(chebi_number: int) -> str:
+def chebi_iri(chebi_number: str) -> str:
     return f"{CHEBI}CHEBI:{chebi_number}"
 
 
@@ -296,11 +296,11 @@ def mesh_rdf_iri(mesh_id: str) -> str:
     return MESH_RDF + mesh_id
 
 
-def taxon_iri(taxon_id: int) -> str:
+def taxon_iri(taxon_id: str) -> str:
     return f"{NCBITAXON}{taxon_id}"
 
 
-def doid_iri(doid_number: int) -> str:
+def doid_iri(doid_number: str) -> str:
     return f"{DOID}{doid_number}"
 
 

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 class DatasetStatistics:
     figures: int = 0
     triples: int = 0  # distinct triples, counted by the writer
-    genes: set[int] = field(default_factory=set)
+    genes: set[str] = field(default_factory=set)
     chemicals: set[str] = field(default_factory=set)
     papers: set[str] = field(default_factory=set)
     mentions: int = 0

@@ -5,8 +5,9 @@ N-Triples (gzip-compressed there, in parallel), each shared node description (ge
 paper …) serialised once per worker and cached, and the figure's JSON-LD documents.
 :class:`OutputWriter` then appends, in figure order, the figure's own block followed by the shared
 descriptions the dump does not hold yet — so ``pfocr.ttl`` describes each gene once, at its first
-figure — to files in a staging folder that replace the published ones only when the build
-finishes. Nothing a reader sees is ever half-written: a failed build leaves the previous release.
+figure — to files in the new release's own folder, which :mod:`pfocr_ld.release` switches to only
+when the build finishes. Nothing a reader sees is ever half-written: a failed build leaves the
+previous release.
 The per-figure JSON-LD files are created by two writer threads, which overlap the file system's
 per-file cost with the main process's reading of results. A worker sends each shared
 description in full once and only its key afterwards (:func:`drop_sent`).
@@ -22,7 +23,6 @@ import contextlib
 import gzip
 import os
 import shutil
-import tempfile
 import zlib
 from array import array
 from collections import deque
@@ -140,13 +140,11 @@ def _pack(hashes: set[int]) -> bytes:
 
 
 class OutputWriter:
-    """Streams figures into staged outputs, then publishes them all at once."""
+    """Streams figures into the files of a new release folder (``staging``, which must exist)."""
 
-    def __init__(self, out: Path, compress_turtle: bool = False) -> None:
-        self.out = out
+    def __init__(self, staging: Path, compress_turtle: bool = False) -> None:
         self.compress_turtle = compress_turtle
-        out.mkdir(parents=True, exist_ok=True)
-        self.staging = Path(tempfile.mkdtemp(prefix=".pfocr-build-", dir=out))
+        self.staging = staging
         self.turtle_name = TURTLE_GZ if compress_turtle else TURTLE
         self._turtle = open(self.staging / self.turtle_name, "wb")  # noqa: SIM115 - closed in finish()
         header = rdf.turtle_prefixes() + b"\n"
@@ -232,43 +230,23 @@ class OutputWriter:
         while self._pending:
             self._pending.popleft().result()
 
-    def finish(self, void_turtle: bytes) -> dict[str, Path]:
-        """Close the staged files and move every output (and the staged report.json) into place."""
+    def finish(self, void_turtle: bytes) -> None:
+        """Close the release's files and add void.ttl and context.jsonld (report.json is the build's)."""
         self._drain()
         self._files.shutdown()
         self._turtle.close()
         self._ntriples.close()
         (self.staging / VOID).write_bytes(void_turtle)
         (self.staging / CONTEXT_FILE).write_bytes(jsonld.dumps({"@context": pfocr_context()}))
-        published: dict[str, Path] = {}
-        stale_turtle = self.out / (TURTLE if self.compress_turtle else TURTLE_GZ)
-        stale_turtle.unlink(missing_ok=True)
-        for name in (self.turtle_name, NTRIPLES_GZ, VOID, CONTEXT_FILE, REPORT):
-            target = self.out / name
-            os.replace(self.staging / name, target)
-            published[name] = target
-        for name in (JSONLD_DIR, SCHEMAORG_DIR):
-            self._replace_dir(self.staging / name, self.out / name)
-            published[name] = self.out / name
-        shutil.rmtree(self.staging, ignore_errors=True)
-        return published
-
-    def _replace_dir(self, staged: Path, target: Path) -> None:
-        # Two renames: readers see the old folder or the new one, never a half-written mix.
-        if target.exists():
-            retired = Path(tempfile.mkdtemp(prefix=f".{target.name}-old-", dir=self.out))
-            os.replace(target, retired / target.name)
-            os.replace(staged, target)
-            remove_tree(retired)
-        else:
-            os.replace(staged, target)
 
     def abort(self) -> None:
+        """Stop writing (the caller deletes the folder). Never raises: on a full disk, closing a
+        file fails to flush its buffer, and that must not keep the staging from being removed."""
         self._files.shutdown(cancel_futures=True)
         self._pending.clear()
-        self._turtle.close()
-        self._ntriples.close()
-        remove_tree(self.staging)
+        for handle in (self._turtle, self._ntriples):
+            with contextlib.suppress(OSError):
+                handle.close()
 
 
 #: Threads that delete a retired output folder

@@ -40,7 +40,8 @@ def test_build_publishes_the_sample_and_exits_0(tmp_path: Path, sample_dir: Path
     for name in ("pfocr.ttl", "pfocr.nt.gz", "void.ttl", "report.json", "context.jsonld"):
         assert (out / name).is_file(), name
     assert len(list((out / "jsonld").glob("*.jsonld"))) == 55
-    assert not [p for p in out.iterdir() if p.name.startswith(".")], "staging files left behind"
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == [".pfocr-ld"]
+    assert len(list((out / ".pfocr-ld" / "releases").iterdir())) == 1, "staging files left behind"
 
 
 def test_broken_records_are_reported_and_the_rest_is_published(
@@ -109,13 +110,13 @@ def test_usage_errors_exit_2(args: list[str]) -> None:
     assert run(*args).returncode == 2
 
 
-def test_missing_path_is_reported_not_fatal(tmp_path: Path, sample_dir: Path) -> None:
+def test_missing_path_is_a_usage_error_that_writes_nothing(tmp_path: Path, sample_dir: Path) -> None:
+    """A typo in a path must not publish a release without it (issue 13): exit 2, nothing written."""
     out = tmp_path / "out"
     result = run("build", str(sample_dir), str(tmp_path / "missing"), "--out", str(out), "--no-validate")
-    assert result.returncode == 1
-    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
-    assert report["published"] == 55
-    assert [r["field"] for r in report["rejected"]] == ["path"]
+    assert result.returncode == 2
+    assert "missing: no such file or folder" in result.stderr
+    assert not out.exists()
 
 
 def test_build_can_load_a_store_while_it_builds(tmp_path: Path, sample_dir: Path) -> None:
@@ -173,14 +174,19 @@ def test_rebuilding_replaces_the_previous_release_and_leaves_no_retired_folders(
     tmp_path: Path, sample_dir: Path
 ) -> None:
     out = tmp_path / "out"
-    assert run("build", str(sample_dir), "--out", str(out)).returncode == 0
-    stale = out / "jsonld" / "PMC0__withdrawn.jsonld"
-    stale.write_text("{}", encoding="utf-8")  # a figure the next release no longer has
+    checkout = tmp_path / "checkout"
+    shutil.copytree(sample_dir, checkout)
+    withdrawn = sorted((checkout / "_figures").iterdir())[0]
+    assert run("build", str(checkout), "--out", str(out)).returncode == 0
+    stale = out / "jsonld" / f"{withdrawn.stem}.jsonld"
+    assert stale.exists()
+    withdrawn.unlink()  # a figure the next release no longer has
     first = {p.name: p.read_bytes() for p in (out / "jsonld").iterdir() if p != stale}
-    assert run("build", str(sample_dir), "--out", str(out)).returncode == 0
+    assert run("build", str(checkout), "--out", str(out)).returncode == 0
     assert not stale.exists()
     assert {p.name: p.read_bytes() for p in (out / "jsonld").iterdir()} == first
-    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == []
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == [".pfocr-ld"]
+    assert len(list((out / ".pfocr-ld" / "releases").iterdir())) == 1  # the retired release is gone
 
 
 def test_remove_tree_deletes_many_files_in_nested_folders(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import filecmp
+import os
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,16 @@ from pfocr_ld.build import BuildOptions, build
 
 
 def _tree(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    """The files a reader finds through the documented names (symlinks followed, the tool's
+    .pfocr-ld/ folder aside)."""
+    found: dict[str, bytes] = {}
+    for folder, folders, files in os.walk(root, followlinks=True):
+        if Path(folder) == root:
+            folders[:] = [name for name in folders if name != ".pfocr-ld"]
+        for name in files:
+            path = Path(folder) / name
+            found[str(path.relative_to(root))] = path.read_bytes()
+    return dict(sorted(found.items()))
 
 
 @pytest.mark.parametrize(("workers", "batch_size"), [(1, 1000), (2, 7), (2, 1)])

@@ -105,15 +105,15 @@ def test_three_generations_of_tables(tmp_path: Path) -> None:
     # duplicate rows collapse; the NaN id is kept as an unlinked mention; lower-case "na" is a symbol
     assert [(g.gene_id, g.symbol, g.word) for g in figure.genes] == [
         (None, None, "histones"),
-        (2064, "ERBB2", "HER2"),
-        (32640, "na", "GAT"),
+        ("2064", "ERBB2", "HER2"),
+        ("32640", "na", "GAT"),
     ]
     assert [(c.mesh_id, c.chebi_number, c.word) for c in figure.chemicals] == [("D014530", None, "UDP")]
-    assert [(d.mesh_id, d.doid_number) for d in figure.diseases] == [("D000001", 1909), ("D008545", None)]
+    assert [(d.mesh_id, d.doid_number) for d in figure.diseases] == [("D000001", "1909"), ("D008545", None)]
     # organisms: NA skipped, names resolved from the genes table, unknown kept and reported
     assert [(o.name, o.taxon_id) for o in figure.organisms] == [
-        ("Homo sapiens", 9606),
-        ("Drosophila melanogaster", 7227),
+        ("Homo sapiens", "9606"),
+        ("Drosophila melanogaster", "7227"),
         ("Unknownia", None),
     ]
     reasons = " ".join(p.reason for p in result.problems)
@@ -131,7 +131,7 @@ def test_current_chemicals_table_with_chebi(tmp_path: Path) -> None:
     chems = result.figure.chemicals
     assert [(c.chebi_number, c.mesh_id, c.name, c.mesh_heading) for c in chems] == [
         (None, None, None, None),
-        (35366, "D005227", "fatty acid", "Fatty Acids"),
+        ("35366", "D005227", "fatty acid", "Fatty Acids"),
     ]
 
 
@@ -152,7 +152,7 @@ def test_legacy_inline_lists(tmp_path: Path) -> None:
     )
     result = model_of(write_record(tmp_path, fields))
     assert result.figure is not None
-    assert [(g.gene_id, g.symbol) for g in result.figure.genes] == [(7157, "TP53")]
+    assert [(g.gene_id, g.symbol) for g in result.figure.genes] == [("7157", "TP53")]
     assert [c.mesh_id for c in result.figure.chemicals] == ["D014530"]
     assert [o.name for o in result.figure.organisms] == ["Homo sapiens"]
 

@@ -52,6 +52,7 @@ def test_ontology_declares_label_definition_and_alignment() -> None:
     figure = rdflib.URIRef(vocab.T.pfocr["Figure"])
     assert set(ontology.objects(figure, rdflib.RDFS.subClassOf)) == {
         rdflib.URIRef(vocab.T.wp["Pathway"]),
+        rdflib.URIRef(vocab.T.skos["Collection"]),
         rdflib.URIRef(vocab.T.schema["Dataset"]),
     }
 

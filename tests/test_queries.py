@@ -346,7 +346,11 @@ def test_figures_per_organism(source: EmbeddedSource, sample: Sample) -> None:
     assert "NA" not in {r["organismName"] for r in result}
     counts = [r["figures"] for r in result]
     assert counts == sorted(counts, reverse=True)
-    assert result[0] == {"organismName": "Homo sapiens", "figures": expected["Homo sapiens"]}
+    assert result[0] == {
+        "organismName": "Homo sapiens",
+        "organism": vocab.taxon_iri(9606),
+        "figures": expected["Homo sapiens"],
+    }
 
 
 def _pair_counts(sample: Sample) -> Counter[tuple[str, str]]:
@@ -461,7 +465,7 @@ def test_dataset_metadata(source: EmbeddedSource, sample: Sample, build_dir: Pat
     assert rows(run_named(EmbeddedSource(store), "dataset-metadata")) == []
 
 
-# WikiPathways' own example queries, unchanged apart from PREFIX lines -------------------------
+# WikiPathways-style queries (the model doc's paraphrases; the real files: test_wikipathways_sparql)
 WP_PREFIXES = "\n".join(f"PREFIX {p}: <{vocab.PREFIXES[p]}>" for p in ("wp", "rdfs", "dcterms", "dc"))
 
 
@@ -585,7 +589,7 @@ def test_values_block_round_trips_any_text(text: str) -> None:
 
 
 def test_values_go_at_the_start_of_the_where_group() -> None:
-    bindings = {"gene": ox.NamedNode(vocab.gene_iri(1))}
+    bindings = {"gene": ox.NamedNode(vocab.gene_iri("1"))}
     query = (
         'PREFIX x: <http://x/#{>\n# a { comment\nSELECT ?gene (COUNT(*) AS ?n) WHERE { ?gene ?p "}{" . '
         "FILTER(?n < 3 && EXISTS { ?a ?b ?c }) } GROUP BY ?gene"
@@ -755,7 +759,7 @@ def test_cli_named_queries(build_dir: Path, sample: Sample) -> None:
         "7099", source="ncbigene_symbol"
     )
     tsv = invoke("query", "figures-per-organism", "--data", data)  # not a terminal: TSV
-    assert tsv.stdout.splitlines()[0] == "organismName\tfigures"
+    assert tsv.stdout.splitlines()[0] == "organismName\torganism\tfigures"
     gmt = invoke("query", "gene-sets", "--data", data, "--format", "gmt", "--param", "taxon=9606")
     assert all(len(line.split("\t")) >= 3 for line in gmt.stdout.splitlines())
 

@@ -16,7 +16,16 @@ from pfocr_ld.synth import synthesize
 
 
 def _tree(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    """The files a reader finds through the documented names (symlinks followed, the tool's
+    .pfocr-ld/ folder aside)."""
+    found: dict[str, bytes] = {}
+    for folder, folders, files in os.walk(root, followlinks=True):
+        if Path(folder) == root:
+            folders[:] = [name for name in folders if name != ".pfocr-ld"]
+        for name in files:
+            path = Path(folder) / name
+            found[str(path.relative_to(root))] = path.read_bytes()
+    return dict(sorted(found.items()))
 
 
 def _build(corpus: Path, out: Path, *options: str) -> int:

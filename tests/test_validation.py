@@ -416,7 +416,8 @@ MUTATIONS: list[Mutation] = [
         "figure-url-missing",
         "her2",
         [drop(FIG, "schema:url"), drop(FIG, "foaf:page")],
-        {k(FIG, "schema:url", "MinCount")},
+        # dc:identifier is the figure's IRI, equal to its schema:url: without a url, they differ
+        {k(FIG, "schema:url", "MinCount"), k(FIG, "dc:identifier", "Equals")},
     ),
     Mutation(
         "figure-page-differs",
@@ -513,13 +514,18 @@ MUTATIONS: list[Mutation] = [
         "figure-organism-not-ncbitaxon",
         "her2",
         [add(FIG, "wp:organism", N("obo:NCBITaxon_human"))],
-        {k(FIG, "wp:organism", "Pattern")},
+        # ... and the added taxon has no name (TaxonShape)
+        {k(FIG, "wp:organism", "Pattern"), k(N("obo:NCBITaxon_human"), "rdfs:label", "MinCount")},
     ),
     Mutation(
         "figure-predicted-organism-literal",
         "her2",
         [add(FIG, "pfocr:predictedOrganism", S("9606"))],
-        {k(FIG, "pfocr:predictedOrganism", "NodeKind"), k(FIG, "pfocr:predictedOrganism", "Pattern")},
+        {
+            k(FIG, "pfocr:predictedOrganism", "NodeKind"),
+            k(FIG, "pfocr:predictedOrganism", "Pattern"),
+            k(S("9606"), "rdfs:label", "MinCount"),  # TaxonShape targets every predicted organism
+        },
     ),
     Mutation(
         "figure-organism-name-empty",
@@ -548,6 +554,39 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "figure-not-a-pathway", "her2", [drop(FIG, "rdf:type", N("wp:Pathway"))], {k(FIG, None, "Class")}
+    ),
+    Mutation(
+        "figure-not-a-collection",
+        "her2",
+        [drop(FIG, "rdf:type", N("skos:Collection"))],
+        {k(FIG, None, "Class")},
+    ),
+    Mutation(
+        "figure-dc-identifier-missing",
+        "her2",
+        [drop(FIG, "dc:identifier")],
+        {k(FIG, "dc:identifier", "MinCount"), k(FIG, "dc:identifier", "Equals")},
+    ),
+    Mutation(
+        "figure-dc-identifier-literal",
+        "her2",
+        [drop(FIG, "dc:identifier"), add(FIG, "dc:identifier", S(HER2_ID))],
+        {k(FIG, "dc:identifier", "NodeKind"), k(FIG, "dc:identifier", "Equals")},
+    ),
+    Mutation(
+        "taxon-label-missing",
+        "her2",
+        [drop(N("obo:NCBITaxon_9606"), "rdfs:label")],
+        {k(N("obo:NCBITaxon_9606"), "rdfs:label", "MinCount")},
+    ),
+    Mutation(
+        "taxon-label-typed",
+        "her2",
+        [
+            drop(N("obo:NCBITaxon_9606"), "rdfs:label"),
+            add(N("obo:NCBITaxon_9606"), "rdfs:label", ox.Literal("Homo sapiens", language="la")),
+        ],
+        {k(N("obo:NCBITaxon_9606"), "rdfs:label", "Datatype")},
     ),
     Mutation(
         "pathway-not-a-figure", "her2", [add(NEW, "rdf:type", N("wp:Pathway"))], {k(NEW, None, "Class")}

@@ -14,6 +14,7 @@ same triples the published JSON-LD is made of, so the page and the data never di
 from __future__ import annotations
 
 import html
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -161,7 +162,28 @@ def _last_segment(iri: str, separator: str = "/") -> str:
     return iri.rsplit(separator, 1)[-1]
 
 
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
+#: What browsers ignore in a URL before reading its scheme: leading C0 controls and spaces; tabs and
+#: newlines anywhere (so "java\tscript:" is a javascript: URL to them).
+_URL_IGNORED = re.compile(r"^[\x00-\x20]+|[\t\n\r]")
+
+
+def safe_href(href: str | None) -> str | None:
+    """``href`` if following it can only load a page: an http(s) URL or a relative reference.
+
+    Values in the data (SPARQL results, figure links) are anyone's: ``javascript:``, ``data:``,
+    ``vbscript:`` and every other scheme are shown as text, never made into links (``None``).
+    """
+    if not href:
+        return None
+    match = _SCHEME.match(_URL_IGNORED.sub("", href))
+    if match is None or match.group(1).lower() in ("http", "https"):
+        return href
+    return None
+
+
 def _link(href: str | None, text: str, *, external: bool = True) -> str:
+    href = safe_href(href)
     if not href:
         return esc(text)
     rel = ' rel="noopener"' if external else ""
@@ -398,7 +420,7 @@ def figure_page(
         f'<h1 id="figure-title">{esc(view.title)}</h1>'
     ]
     parts.append(f'<p class="figid">Figure <code>{esc(view.figid)}</code></p>')
-    if view.image:
+    if view.image and safe_href(view.image):
         parts.append(
             f'<figure class="pathway-figure">\n<a href="{esc(view.image)}">'
             f'<img src="{esc(view.image)}" alt="Pathway figure: {esc(view.title)}" loading="lazy"></a>\n'
@@ -589,6 +611,9 @@ at <code>{esc(root)}/sparql</code>.</li>
 <li><a href="{esc(root)}/void">The dataset description</a> (VoID, DCAT): release, licence, counts and
 downloads.</li>
 <li><a href="{esc(root)}/ld/context.jsonld">The JSON-LD context</a> the published documents name.</li>
+<li><a href="{esc(root)}/vocab">The PFOCR vocabulary</a> (classes and properties of <code>pfocr:</code>,
+also as
+RDF) and <a href="{esc(root)}/vocab/mapping">how each record field is mapped</a> to RDF.</li>
 </ul>
 </section>
 <section aria-labelledby="examples-h">
@@ -698,6 +723,8 @@ def _term_cell(term: Mapping[str, str] | None, local: LinkMaker) -> str:
         compact = vocab.CONVERTER.compress(value) or value
         if href:
             return f'<a href="{esc(href)}" title="{esc(value)}">{esc(compact)}</a>'
+        if safe_href(value) is None:  # javascript: and the like: shown, never a link
+            return f'<span class="iri" title="{esc(value)}">{esc(compact)}</span>'
         return f'<a href="{esc(value)}" title="{esc(value)}" rel="noopener">{esc(compact)}</a>'
     if kind == "bnode":
         return f"<code>_:{esc(value)}</code>"
@@ -779,8 +806,19 @@ def query_page(
     max_results: int,
     root: str = "",
     figures_path: str = "/figures/",
+    prefixes: Mapping[str, str] | None = None,
 ) -> str:
     """The SPARQL page: example picker, editor, and the results of the submitted query."""
+    prefix_rows = "".join(
+        f"<li><code>PREFIX {esc(name)}: &lt;{esc(namespace)}&gt;</code></li>"
+        for name, namespace in sorted((prefixes or {}).items())
+    )
+    predeclared = (
+        '<details id="predeclared-prefixes"><summary>Predeclared prefixes: a query may use these without '
+        "PREFIX lines, as on WikiPathways' endpoint</summary><ul>" + prefix_rows + "</ul></details>\n"
+        if prefix_rows
+        else ""
+    )
     options = ['<option value="">Choose an example…</option>'] + [
         f'<option value="{esc(e.name)}"{" selected" if e.name == selected else ""}>'
         f"{esc(e.title or e.name)}</option>"
@@ -796,7 +834,7 @@ def query_page(
 also a SPARQL 1.1 Protocol endpoint for programs (<code>{esc(root)}/sparql</code>, GET or POST; results as
 JSON, XML, CSV or TSV; graphs as Turtle, N-Triples, RDF/XML or JSON-LD). It is read-only; each query may run
 for {timeout:g} s and return up to {max_results:,} rows.</p>
-<form method="get" action="{esc(root)}/sparql" class="example-picker" id="example-form">
+{predeclared}<form method="get" action="{esc(root)}/sparql" class="example-picker" id="example-form">
 <label for="example">Example</label>
 <select id="example" name="example">{"".join(options)}</select>
 <button type="submit" id="load-example">Load example</button>
