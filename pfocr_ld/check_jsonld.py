@@ -13,7 +13,8 @@ sense for ``example.org`` vocabularies, while the command line runs them all.
 - ``syntax``: JSON syntax (``json-syntax``), duplicate keys, YAML front matter, HTML script blocks.
 - ``processing``: JSON-LD expansion errors reported with the specification's error code
   (``invalid term definition``, ``loading remote context failed``, …) and ``remote-context`` for
-  any context that is not bundled — contexts are never fetched.
+  any context that is not bundled — contexts are never fetched. The build's relative reference
+  ``../context.jsonld``, resolved against the document's base, is the bundled PFOCR context.
 - ``dropped``: keys that expansion silently drops (``dropped-term``), found with PyLD's
   ``on_property_dropped`` handler.
 - ``iris``: relative IRI references (``relative-iri``) and malformed IRIs (``invalid-iri``).
@@ -920,9 +921,14 @@ class _Run:
         self.findings.append(Finding(severity, code, location, message))
 
 
-def _recording_loader(extra: Mapping[str, Any] | None, findings: list[Finding]) -> Callable[[str, Any], Any]:
-    """The offline loader, turning every request it cannot serve into a ``remote-context`` finding."""
-    inner = offline_loader(dict(extra) if extra else None)
+def _recording_loader(
+    extra: Mapping[str, Any] | None, findings: list[Finding], base: str | None = None
+) -> Callable[[str, Any], Any]:
+    """The offline loader, turning every request it cannot serve into a ``remote-context`` finding.
+
+    With the document's ``base``, the build's relative context reference is served bundled too.
+    """
+    inner = offline_loader(dict(extra) if extra else None, base=base)
 
     def load(url: str, options: Any = None) -> Any:
         try:
@@ -1009,7 +1015,7 @@ def _probe_loader(run: _Run) -> Callable[[str, Any], Any]:
     """A loader for the probe expansion: context references resolved against the probe base are
     mapped back to the real base, so relative context references still load."""
     # the plain offline loader: remote-context findings came from the processing layer already
-    real = offline_loader(dict(run.documents) if run.documents else None)
+    real = offline_loader(dict(run.documents) if run.documents else None, base=run.base)
 
     def load(url: str, options: Any = None) -> Any:
         if url.startswith(_PROBE_ROOT) and run.base:
@@ -1690,7 +1696,7 @@ def analyse_document(
         document=document,
         base=base,
         options=dict(jsonld_options or {}),
-        loader=_recording_loader(documents, findings),
+        loader=_recording_loader(documents, findings, base),
         documents=documents,
         findings=findings,
     )

@@ -129,7 +129,7 @@ def gene_set_library(source: Source, taxon: str, min_size: int = DEFAULT_MIN_SIZ
     """The organism's library: each figure's NCBI genes of ``taxon``, figures with ≥ ``min_size``."""
     titles: dict[str, str] = {}
     members: dict[str, set[str]] = {}
-    for row in run_named(source, "gene-sets", taxon=taxon):
+    for row in run_named(source, "gene-sets", taxon=taxon, min_size=max(1, min_size)):
         figid = str(plain_value(row["figid"]))
         titles.setdefault(figid, str(plain_value(row["title"]) or ""))
         members.setdefault(figid, set()).add(str(plain_value(row["geneId"])))

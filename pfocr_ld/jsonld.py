@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from pfocr_ld import rdf, vocab
-from pfocr_ld.contexts import pfocr_context
+from pfocr_ld.contexts import CONTEXT_REFERENCE, pfocr_context
 
 _RDF_TYPE = vocab.T.rdf["type"]
 # A local part that cannot be mistaken for anything but prefix concatenation by a JSON-LD processor.
@@ -140,11 +140,11 @@ def figure_document(own: rdf.Nodes, shared: Iterable[tuple[rdf.Triple, ...]], fi
             if subject in own_properties:
                 node.update(own_properties[subject])
         graph.append(node)
-    return {"@context": vocab.CONTEXT_IRI, "@graph": graph}
+    return {"@context": CONTEXT_REFERENCE, "@graph": graph}
 
 
 def document(
-    triples: Iterable[rdf.Triple], first: str | None = None, context: Any = vocab.CONTEXT_IRI
+    triples: Iterable[rdf.Triple], first: str | None = None, context: Any = CONTEXT_REFERENCE
 ) -> dict[str, Any]:
     """A compacted JSON-LD document of ``triples`` using the bundled pfocr context."""
     return {"@context": context, "@graph": node_objects(triples, first)}

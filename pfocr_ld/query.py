@@ -26,8 +26,11 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import itertools
+import os
 import re
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -179,6 +182,16 @@ def _parse_flag(value: str) -> tuple[str, Term | None]:
     raise ParameterError(f"flag: {value!r} is not true/false")
 
 
+_COUNT_LIMIT = 1_000_000
+
+
+def _parse_count(value: str) -> tuple[str, Term]:
+    text = _text(value, "count", spaces=False, limit=20)
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= _COUNT_LIMIT:
+        raise ParameterError(f"count: {value!r} is not a whole number from 1 to {_COUNT_LIMIT}")
+    return "value", ox.Literal(str(int(text)), datatype=ox.NamedNode(vocab.T.xsd["integer"]))
+
+
 def _parse_string(value: str) -> tuple[str, Term]:
     return "value", ox.Literal(value)
 
@@ -251,6 +264,7 @@ PARAM_TYPES: dict[str, ParamType] = {
             "a PMC id (PMC3376449) → ?paper, or a DOI (10.3389/…, doi:…, https://doi.org/…) → ?doi",
         ),
         ParamType("flag", _parse_flag, {}, "true/false; switches lines of the query on"),
+        ParamType("count", _parse_count, {"value": ""}, "a whole number from 1 (an xsd:integer)"),
         ParamType("string", _parse_string, {"value": ""}, "any text, bound as a plain literal"),
         ParamType("iri", _parse_iri, {"value": ""}, "an absolute IRI"),
         ParamType("term", _parse_term, {"value": ""}, "<IRI> or text (a plain literal)"),
@@ -1168,6 +1182,39 @@ def write_gmt(rows: Iterable[Row], out: IO[str], columns: Mapping[str, str]) -> 
     return sets
 
 
+_TAXON_FILE = re.compile(r"^http://purl\.obolibrary\.org/obo/(NCBITaxon_[0-9]+)$")
+
+
+def write_gmt_per_taxon(
+    rows: Iterable[Row], folder: Path, columns: Mapping[str, str], taxon_var: str = "taxon"
+) -> dict[str, int]:
+    """One GMT file per gene taxon, ``folder/NCBITaxon_<id>.gmt``; returns sets per file name.
+
+    Rows must come ordered by taxon, then by set name (gene-sets with by_taxon orders them so), so
+    each file is written in one go; each is written beside its final name and renamed into place.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    written: dict[str, int] = {}
+    for taxon, group in itertools.groupby(rows, key=lambda row: text_value(row.get(taxon_var))):
+        found = _TAXON_FILE.match(taxon)
+        if found is None:
+            raise QueryError(f"--per-organism: {taxon!r} is not an NCBI Taxonomy IRI")
+        name = f"{found.group(1)}.gmt"
+        if name in written:
+            raise QueryError("--per-organism needs rows ordered by taxon (gene-sets with by_taxon)")
+        target = folder / name
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", newline="", dir=folder, prefix=f".{name}.", delete=False
+        ) as handle:
+            try:
+                written[name] = write_gmt(group, handle, columns)
+            except BaseException:
+                Path(handle.name).unlink(missing_ok=True)
+                raise
+        os.replace(handle.name, target)
+    return written
+
+
 def _gmt_cell(value: str) -> str:
     return " ".join(value.split()) or "na"
 
@@ -1409,6 +1456,54 @@ def run_local_sandboxed(
     return state["done"]  # type: ignore[no-any-return]
 
 
+def _json_rows(handle: IO[str]) -> Iterator[Row]:
+    """The rows :func:`write_json` wrote (one object a line), as literal terms again."""
+    for line in handle:
+        text = line.strip().rstrip(",")
+        if text in ("[", "]", "[]", ""):
+            continue
+        yield {
+            name: None if value is None else ox.Literal(str(value))
+            for name, value in orjson.loads(text).items()
+        }
+
+
+def _write_per_organism(
+    bound: BoundQuery,
+    folder: Path,
+    *,
+    store: Path | None,
+    data: list[Path] | None,
+    endpoint: str | None,
+    graph: str | None,
+    timeout: float,
+    limit: int | None,
+    show_query: bool,
+    allow_service: bool,
+) -> None:
+    """``--per-organism``: the gene sets split into one GMT file per gene taxon."""
+    assert bound.query.gmt is not None
+    folder.mkdir(parents=True, exist_ok=True)
+    if not endpoint and not allow_service:
+        # federation off: the sandboxed child writes the rows (JSON), split here afterwards
+        open_source(store=store, data=data, graph=graph, check_only=True)
+        if show_query:
+            click.echo(inject_values(bound.text, bound.bindings), err=True)
+        with tempfile.TemporaryFile("w+", encoding="utf-8", dir=folder) as rows:
+            run_local_sandboxed(
+                store=store, data=data, graph=graph, bound=bound, sink=rows, fmt="json", limit=limit
+            )
+            rows.seek(0)
+            files = write_gmt_per_taxon(_json_rows(rows), folder, bound.query.gmt)
+    else:
+        with open_source(store=store, data=data, endpoint=endpoint, graph=graph, timeout=timeout) as source:
+            if show_query:
+                click.echo(source.prepared_text(bound.text, bound.bindings), err=True)
+            result = run_bound(source, bound)
+            files = write_gmt_per_taxon(_limited(result, limit), folder, bound.query.gmt)
+    click.echo(f"{sum(files.values())} sets in {len(files)} files in {folder}", err=True)
+
+
 @click.command("query")
 @click.argument("query_ref", metavar="[NAME|FILE.rq]", required=False)
 @click.option("-e", "--expression", default=None, help="Run this SPARQL text instead of a named query.")
@@ -1417,7 +1512,9 @@ def run_local_sandboxed(
 @click.option(
     "-p", "--param", "params", multiple=True, metavar="NAME=VALUE", help="A query parameter (repeatable)."
 )
-@click.option("--strict", is_flag=True, help="figures-for-gene: symbol matches only (--param strict=true).")
+@click.option(
+    "--strict", is_flag=True, help="figures-for-gene, gene-sets: symbol matches only (--param strict=true)."
+)
 @click.option(
     "--store",
     "store_dir",
@@ -1452,6 +1549,13 @@ def run_local_sandboxed(
     default=None,
     help="Write here instead of standard output.",
 )
+@click.option(
+    "--per-organism",
+    "per_organism",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="gene-sets: write one GMT file per gene taxon into this folder (NCBITaxon_<id>.gmt).",
+)
 @click.option("--limit", type=click.IntRange(min=0), default=None, help="Stop after this many rows.")
 @click.option(
     "--show-query", is_flag=True, help="Print the query as sent (with its bindings) to standard error."
@@ -1476,6 +1580,7 @@ def query_command(
     timeout: float,
     fmt: str | None,
     output: Path | None,
+    per_organism: Path | None,
     limit: int | None,
     show_query: bool,
     allow_service: bool,
@@ -1487,6 +1592,7 @@ def query_command(
     pfocr-ld query figures-for-gene --param gene=7099 --store pfocr-store
     pfocr-ld query genes-of-figure --param figid=PMC3376449__fonc-02-00062-g001 --data output/
     pfocr-ld query gene-sets --param taxon=9606 --format gmt --endpoint http://127.0.0.1:7878/query
+    pfocr-ld query gene-sets --strict --per-organism gmt-hgnc3/ --store pfocr-store
     pfocr-ld query -e 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' --store pfocr-store
 
     Exit status 0 on success (also when there are no rows), 1 when an endpoint fails, 2 on a usage
@@ -1505,7 +1611,27 @@ def query_command(
         if query.parameter("strict") is None:
             raise ParameterError(f"{query.name} has no strict parameter")
         values["strict"] = True
+    if per_organism is not None:
+        if query.gmt is None or query.parameter("by_taxon") is None:
+            raise QueryError("--per-organism is for gene-set queries with a by_taxon parameter (gene-sets)")
+        if fmt not in (None, "gmt") or output is not None:
+            raise QueryError("--per-organism writes GMT files into its folder: no --format or --output")
+        values["by_taxon"] = True
     bound = bind(query, values)
+    if per_organism is not None:
+        _write_per_organism(
+            bound,
+            per_organism,
+            store=store_dir,
+            data=list(data) or None,
+            endpoint=endpoint,
+            graph=graph,
+            timeout=timeout,
+            limit=limit,
+            show_query=show_query,
+            allow_service=allow_service,
+        )
+        return
     if not endpoint and not allow_service:
         # A store or dumps, federation off: the query runs in a child process that cannot make
         # sockets, so no text can make it send a request (docs/queries.md).

@@ -16,7 +16,9 @@ This module owns the HTTP face of a store made by ``pfocr-ld load`` (a Starlette
   page with the named queries of :mod:`pfocr_ld.query` as examples and a server-rendered results
   table;
 * ``/void`` and ``/.well-known/void`` (the dataset description), ``/ld/context.jsonld``, the
-  landing page and a figure index.
+  landing page and a figure index. The context is also served where the relative reference
+  ``../context.jsonld`` of every JSON-LD answer resolves (``/context.jsonld``, and next to the base
+  path's folder), so clients with default settings load it from this server.
 
 Read-only by construction: the store is opened with ``Store.read_only`` here and in every query
 worker; SPARQL Update (the ``update`` parameter, ``application/sparql-update``, or update text) is
@@ -44,6 +46,7 @@ import hashlib
 import io
 import logging
 import os
+import posixpath
 import re
 import signal
 import socket
@@ -1929,6 +1932,7 @@ def create_app(
 
     static = resources.files("pfocr_ld") / "static"
     path = config.base_path
+    beside_figures = posixpath.normpath(posixpath.join(path, "..", "context.jsonld"))
     routes = [
         Route("/", server.home, methods=["GET"]),
         Route("/sparql", server.sparql, methods=["GET", "POST"]),
@@ -1936,6 +1940,9 @@ def create_app(
         Route("/void.{suffix}", server.void, methods=["GET"]),
         Route("/.well-known/void", server.void, methods=["GET"]),
         Route("/ld/context.jsonld", server.context, methods=["GET"]),
+        # Where the documents' relative reference ../context.jsonld resolves: from a figure (under the
+        # base path) and from /sparql, /void.jsonld (at the root).
+        *[Route(at, server.context, methods=["GET"]) for at in sorted({"/context.jsonld", beside_figures})],
         Route("/vocab", server.vocabulary, methods=["GET"]),
         Route("/vocab.{suffix}", server.vocabulary, methods=["GET"]),
         Route("/vocab/mapping", server.mapping, methods=["GET"]),

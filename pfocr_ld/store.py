@@ -176,7 +176,7 @@ def jsonld_to_nquads(path: Path, compressed: bool = False) -> str:
     # The file's own URI is the base: our documents carry no relative IRIs, and a stray one must
     # resolve to something recognisably local rather than to PyLD's example.org default.
     options = {
-        "documentLoader": offline_loader(),
+        "documentLoader": offline_loader(base=path.resolve().as_uri()),
         "base": path.resolve().as_uri(),
         "format": "application/n-quads",
     }

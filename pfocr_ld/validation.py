@@ -12,8 +12,9 @@ This module owns everything between the shapes in ``shapes/`` and a verdict:
   figures, and the ``validate`` command with its text, JSON and ``sh:ValidationReport`` outputs.
 
 Severities: ``Violation`` rejects a figure in the build and makes ``validate`` exit 1; ``Warning``
-and ``Info`` are reported only. Info results are not written to the build's report.json, where
-the model already reports what they say (unlinked mentions) as warnings.
+and ``Info`` are reported only (but, as SHACL defines it, any result makes ``sh:conforms`` false).
+Info results are not written to the build's report.json, where the model already reports what they
+say (unlinked mentions) as warnings.
 """
 
 from __future__ import annotations
@@ -498,7 +499,7 @@ def _read_jsonld(path: Path, compressed: bool) -> Iterator[ox.Triple]:
     except (OSError, EOFError) as exc:
         raise ValidationInputError(f"{path}: cannot read: {exc}") from exc
     options = {
-        "documentLoader": offline_loader(),
+        "documentLoader": offline_loader(base=path.resolve().as_uri()),
         "base": path.resolve().as_uri(),
         "format": "application/n-quads",
     }
@@ -707,6 +708,16 @@ class FileReport:
 
     @property
     def conforms(self) -> bool:
+        """SHACL's ``sh:conforms``: true only when there are no validation results at all.
+
+        Warnings and infos are validation results too (SHACL §3.6.1: "true if the validation did not
+        produce any validation results"), so a report with only warnings does not conform.
+        """
+        return not self.findings
+
+    @property
+    def passes(self) -> bool:
+        """No violations (warnings and infos allowed): what ``validate``'s exit status 0 means."""
         return self.counts["Violation"] == 0
 
 
@@ -750,7 +761,12 @@ def render_text(report: FileReport) -> str:
             lines.append(f"            [{value}sh:{finding.component}{shape}]")
         lines.append("")
     counts = report.counts
-    verdict = "conforms" if report.conforms else "does NOT conform"
+    if report.conforms:
+        verdict = "conforms"
+    elif report.passes:
+        verdict = "does not conform (SHACL: any result does), but has no violations: passes"
+    else:
+        verdict = "does NOT conform: violations"
     lines.append(
         f"{len(report.inputs)} file(s), {report.figures} figure(s), {report.triples} triples validated in "
         f"{report.chunks} chunk(s), engine {report.engine}: "
@@ -763,6 +779,7 @@ def render_text(report: FileReport) -> str:
 def render_json(report: FileReport) -> bytes:
     body = {
         "conforms": report.conforms,
+        "passes": report.passes,
         "engine": report.engine,
         "inputs": report.inputs,
         "figures": report.figures,
@@ -849,8 +866,9 @@ def validate_command(
 
     Reads Turtle, N-Triples, N-Quads, TriG, N3, RDF/XML (each optionally .gz) and JSON-LD (with the
     bundled contexts, offline); all files are validated together as one graph, in chunks of whole
-    figure blocks. Exit status 0: conforms (warnings allowed); 1: violations; 2: unreadable input
-    or usage error.
+    figure blocks. The reports' conforms (text verdict, JSON "conforms", sh:conforms) follow SHACL:
+    true only without any result, warnings and infos included. Exit status 0: no violations
+    (warnings and infos allowed; JSON "passes"); 1: violations; 2: unreadable input or usage error.
     """
     try:
         validator = make_engine(engine, shapes)
@@ -865,4 +883,4 @@ def validate_command(
     else:
         click.echo(render_text(report), nl=False)
     sys.stdout.flush()
-    sys.exit(0 if report.conforms else 1)
+    sys.exit(0 if report.passes else 1)

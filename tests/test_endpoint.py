@@ -149,6 +149,8 @@ def parameter_sets() -> list[tuple[str, dict[str, str]]]:
         ("figures-of-paper", {"paper": "10.3390/ijms24054893"}),
         ("cooccurring-genes", {}),
         ("gene-sets", {"taxon": "10090"}),
+        ("gene-sets", {"strict": "true", "min_size": "5"}),
+        ("gene-sets", {"by_taxon": "true"}),
     ]
     return cases
 

@@ -130,7 +130,11 @@ def test_hostile_values_round_trip_or_are_rejected(
     from_nt = list(ox.parse(nt_bytes, format=ox.RdfFormat.N_TRIPLES))
     nquads = jsonld.to_rdf(
         json.loads(serialized.jsonld),
-        {"documentLoader": offline_loader(), "base": "urn:x-base:/", "format": "application/n-quads"},
+        {
+            "documentLoader": offline_loader(base="urn:x-base:/"),
+            "base": "urn:x-base:/",
+            "format": "application/n-quads",
+        },
     )
     from_jsonld = list(ox.parse(nquads.encode("utf-8"), format=ox.RdfFormat.N_QUADS))
     expected = {str(t) for t in triples}

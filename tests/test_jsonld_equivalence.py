@@ -11,14 +11,14 @@ from pyld import jsonld
 
 from pfocr_ld import rdf
 from pfocr_ld.build import BuildReport
-from pfocr_ld.contexts import offline_loader
+from pfocr_ld.contexts import CONTEXT_REFERENCE, offline_loader
 from pfocr_ld.vocab import CONTEXT_IRI
 
 
 def strict_to_rdf(document: dict, base: str) -> set[str]:
     """Expand strictly (any dropped key fails) with an explicit base, then convert to N-Quads."""
     dropped: list[str | None] = []
-    options = {"documentLoader": offline_loader(), "base": base}
+    options = {"documentLoader": offline_loader(base=base), "base": base}
     expanded = jsonld.expand(document, options, on_property_dropped=dropped.append)
     assert dropped == [], f"keys dropped by expansion: {dropped}"
     nquads = jsonld.to_rdf(expanded, {**options, "format": "application/n-quads"})
@@ -32,7 +32,7 @@ def test_union_of_jsonld_documents_equals_turtle(sample_build: tuple[Path, Build
     assert len(documents) == 55
     for path in documents:
         document = json.loads(path.read_text(encoding="utf-8"))
-        assert document["@context"] == CONTEXT_IRI
+        assert document["@context"] == CONTEXT_REFERENCE
         # a base no IRI of ours lives under: a relative IRI would show up as one of these
         triples = strict_to_rdf(document, base="urn:x-relative-iri-bug:/")
         assert not any("urn:x-relative-iri-bug" in t for t in triples), path.name

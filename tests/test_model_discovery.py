@@ -52,7 +52,11 @@ def client(store: Path) -> Iterator[httpx.Client]:
 def _graph(response: httpx.Response, media_type: str) -> rdflib.Graph:
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith(media_type)
-    return rdflib.Graph().parse(data=response.content, format=RDF_FORMATS[media_type])
+    # the response's URL is the document's base, as for any client: JSON-LD answers name their context
+    # relatively (../context.jsonld), and rdflib fetches it from this server
+    return rdflib.Graph().parse(
+        data=response.content, format=RDF_FORMATS[media_type], publicID=str(response.url)
+    )
 
 
 @pytest.mark.parametrize("media_type", sorted(RDF_FORMATS))

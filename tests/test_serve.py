@@ -104,7 +104,7 @@ def rdf_graph(body: bytes | str, fmt: str) -> set[rdf.Triple]:
         nquads = pyld.to_rdf(
             json.loads(data),
             {
-                "documentLoader": offline_loader(),
+                "documentLoader": offline_loader(base="http://invalid.example/"),
                 "format": "application/n-quads",
                 "base": "http://invalid.example/",
             },

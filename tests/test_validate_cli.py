@@ -56,11 +56,12 @@ def json_results(*args: str | Path) -> tuple[int, dict]:
     return result.exit_code, json.loads(result.stdout)
 
 
-def test_sample_conforms_with_a_readable_text_report(out: Path) -> None:
+def test_sample_passes_with_a_readable_text_report(out: Path) -> None:
     result = invoke(out / "pfocr.ttl", out / "void.ttl")
     assert result.exit_code == 0, result.output
     assert "0 violation(s), 30 warning(s), 15 info(s) on 45 node(s)" in result.stdout
-    assert "— conforms." in result.stdout
+    # SHACL: warnings are results, so the graph does not conform; without violations it passes (exit 0)
+    assert "— does not conform (SHACL: any result does), but has no violations: passes." in result.stdout
     lines = result.stdout.splitlines()
     # Grouped by focus node: the node on its own line, then severity, path and message indented.
     at = lines.index("<https://identifiers.org/pmc/PMC100003>")
@@ -76,7 +77,7 @@ def test_sample_conforms_with_a_readable_text_report(out: Path) -> None:
 def test_json_report(out: Path) -> None:
     status, report = json_results(out / "pfocr.ttl", out / "void.ttl")
     assert status == 0
-    assert report["conforms"] is True
+    assert report["conforms"] is False and report["passes"] is True
     assert report["counts"] == {"Violation": 0, "Warning": 30, "Info": 15}
     assert report["figures"] == 55 and report["engine"] == "shacl"
     assert len(report["results"]) == 45
@@ -93,9 +94,9 @@ def test_turtle_report_is_a_standard_validation_report(out: Path) -> None:
     sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
     reports = list(graph.subjects(rdflib.RDF.type, sh.ValidationReport))
     assert len(reports) == 1
-    assert graph.value(reports[0], sh.conforms).toPython() is True
     results = list(graph.objects(reports[0], sh.result))
     assert len(results) == 45
+    assert graph.value(reports[0], sh.conforms).toPython() is False  # 45 results: SHACL says false
     for node in results:
         for predicate in (sh.focusNode, sh.resultSeverity, sh.sourceConstraintComponent, sh.sourceShape):
             assert graph.value(node, predicate) is not None
@@ -152,6 +153,67 @@ def test_custom_shapes(her2_without_title: Path, tmp_path: Path) -> None:
     )
     status, report = json_results(her2_without_title, "--shapes", shapes)
     assert status == 0 and report["results"] == []
+    assert report["conforms"] is True and report["passes"] is True
+    text = invoke(her2_without_title, "--shapes", shapes)
+    assert text.exit_code == 0 and text.stdout.rstrip().endswith("— conforms.")
+    turtle = invoke(her2_without_title, "--shapes", shapes, "--format", "turtle")
+    graph = rdflib.Graph().parse(data=turtle.stdout, format="turtle")
+    sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+    assert [o.toPython() for o in graph.objects(None, sh.conforms)] == [True]
+    assert list(graph.objects(None, sh.result)) == []
+
+
+def _pyshacl_report(data: Path, shapes: Path | None = None) -> tuple[bool, rdflib.Graph]:
+    """pySHACL's own validation report (no inference, its own sh:conforms) of one file."""
+    import pyshacl
+
+    from pfocr_ld.validation import shape_files
+
+    shapes_graph = rdflib.Graph()
+    for path in shape_files(shapes):
+        shapes_graph.parse(path, format="turtle")
+    conforms, report, _ = pyshacl.validate(
+        rdflib.Graph().parse(data, format="turtle" if data.suffix == ".ttl" else "nt"),
+        shacl_graph=shapes_graph,
+        inference="none",
+    )
+    return bool(conforms), report
+
+
+def _result_keys(graph: rdflib.Graph) -> list[tuple[str, ...]]:
+    sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+    keys = []
+    for node in graph.objects(None, sh.result):
+        keys.append(
+            tuple(
+                str(graph.value(node, p))
+                for p in (sh.focusNode, sh.resultPath, sh.resultSeverity, sh.sourceConstraintComponent)
+            )
+        )
+    return sorted(keys)
+
+
+@pytest.mark.parametrize("case", ["warnings only (the sample)", "a violation"])
+def test_turtle_report_agrees_with_pyshacls_own_report(
+    case: str, out: Path, her2_without_title: Path
+) -> None:
+    """Same data, same shapes: our sh:conforms and results are pySHACL's (which follows the spec)."""
+    data = out / "pfocr.ttl" if case.startswith("warnings") else her2_without_title
+    reference_conforms, reference = _pyshacl_report(data)
+    result = invoke(data, "--format", "turtle")
+    ours = rdflib.Graph().parse(data=result.stdout, format="turtle")
+    sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+    assert [o.toPython() for o in ours.objects(None, sh.conforms)] == [reference_conforms] == [False]
+    assert _result_keys(ours) == _result_keys(reference)
+    severities = [key[2].rsplit("#", 1)[1] for key in _result_keys(ours)]
+    if case.startswith("warnings"):
+        assert len(severities) == 45 and "Violation" not in severities
+    else:
+        assert "Violation" in severities
+    # the exit status keeps its documented meaning: 0 without violations, 1 with
+    assert result.exit_code == (0 if case.startswith("warnings") else 1)
+    _, report = json_results(data)
+    assert report["conforms"] is reference_conforms
 
 
 def test_syntax_error_exits_2_naming_the_line(tmp_path: Path) -> None:
