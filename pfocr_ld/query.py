@@ -48,6 +48,7 @@ import pyoxigraph as ox
 import yaml
 
 from pfocr_ld import ordering, sparql, vocab
+from pfocr_ld.auth import redact, split_credentials
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 Row = dict[str, "Term | None"]
@@ -837,9 +838,16 @@ class RemoteSource(Source):
         client: httpx.Client | None = None,
         method: Literal["auto", "get", "post"] = "auto",
         get_url_limit: int = GET_URL_LIMIT,
+        auth: httpx.Auth | None = None,
     ) -> None:
         if not re.match(r"^https?://", endpoint):
-            raise QueryError(f"--endpoint: {endpoint!r} is not an http(s) URL")
+            raise QueryError(f"--endpoint: {redact(endpoint)!r} is not an http(s) URL")
+        # Credentials in the URL are taken out of it, so no message below can print them, and used
+        # as Basic authentication (what httpx did with them) unless ``auth`` says otherwise.
+        endpoint, user, password = split_credentials(endpoint)
+        if auth is None and user is not None:
+            auth = httpx.BasicAuth(user, password or "")
+        self.auth = auth
         self.endpoint = endpoint
         self.timeout = timeout
         self.default_graph = default_graph
@@ -878,7 +886,7 @@ class RemoteSource(Source):
         text = inject_values(query, bindings or {})
         request = self._request(text)
         try:
-            response = self.client.send(request, stream=True)
+            response = self.client.send(request, stream=True, auth=self.auth or httpx.USE_CLIENT_DEFAULT)
         except httpx.TimeoutException as error:
             raise EndpointError(
                 f"{self.endpoint}: no answer within {self.timeout:g}s ({type(error).__name__})"

@@ -8,7 +8,8 @@ This module owns getting the published files *into* something that answers SPARQ
   (``pfocr-ld query --data``). A store is a *set* of quads, so loading a dump twice adds nothing.
 * :func:`load_build_output` loads a finished ``pfocr-ld build`` folder (``build --store`` calls it).
 * :func:`publish` replaces a graph of a remote server with a dump through the SPARQL 1.1 Graph
-  Store HTTP Protocol (``PUT {store}?graph=IRI``), streaming and decompressing as it uploads.
+  Store HTTP Protocol (``PUT {store}?graph=IRI``), streaming and decompressing as it uploads, with
+  HTTP Digest or Basic authentication when the server asks (:mod:`pfocr_ld.auth`).
 
 Querying lives in :mod:`pfocr_ld.query`.
 """
@@ -28,6 +29,17 @@ import click
 import httpx
 import pyoxigraph as ox
 
+from pfocr_ld.auth import (
+    PASSWORD_ENV,
+    SCHEMES,
+    USER_ENV,
+    Credentials,
+    Scheme,
+    auth_challenge,
+    resolve_credentials,
+    same_origin,
+    split_credentials,
+)
 from pfocr_ld.limits import not_regular_reason
 from pfocr_ld.release import DEFAULT_SHRINK_LIMIT
 
@@ -437,6 +449,8 @@ def publish(
     client: httpx.Client | None = None,
     force: bool = False,
     shrink_limit: float = DEFAULT_SHRINK_LIMIT,
+    credentials: Credentials | None = None,
+    auth_scheme: Scheme = "digest",
 ) -> PublishReport:
     """Replace ``graph`` (the default graph for ``None``) on a server with the given dumps.
 
@@ -449,7 +463,18 @@ def publish(
     drops the graph's old triples and stores the new ones, so re-publishing leaves nothing stale
     (Oxigraph applies a PUT in one transaction; other servers' atomicity is theirs to document).
     With ``endpoint`` the graph's new size is read back with a COUNT query.
+
+    The body goes with a ``Content-Length`` (measured by one read of the dumps before the upload),
+    not chunked: Virtuoso 7.2 answers a chunked PUT with 201/204 and stores *nothing*.
+
+    ``credentials`` (or a ``user:password@`` in either URL, taken out of it and used with
+    ``auth_scheme``) authenticate every request to the store endpoint's origin — the counts, a
+    ``HEAD`` that fails fast on a refused password before anything is uploaded, and the PUT — and to
+    ``endpoint`` when it has the same scheme, host and port. No message carries a password.
     """
+    endpoint, store_endpoint, credentials = _take_url_credentials(
+        endpoint, store_endpoint, credentials, auth_scheme
+    )
     if store_endpoint is None:
         if endpoint is None:
             raise StoreError("give --endpoint (the SPARQL query URL) or --store-endpoint")
@@ -463,6 +488,13 @@ def publish(
     counter = [0]
     own_client = client is None
     http = client or httpx.Client()
+    # One auth object per endpoint: DigestAuth keeps the last challenge of the server it talked to.
+    store_auth = credentials.auth() if credentials else None
+    query_auth = (
+        credentials.auth()
+        if credentials and endpoint is not None and same_origin(endpoint, store_endpoint)
+        else None
+    )
     started = time.perf_counter()
     # A bare `?default` is what the protocol specifies; httpx would write `default=`, which some
     # servers read as a graph parameter, so that URL is built by hand.
@@ -471,14 +503,24 @@ def publish(
         url += ("&" if "?" in store_endpoint else "?") + "default"
     params = {"graph": graph} if graph is not None else None
     try:
-        if not force:
-            _check_shrink(http, dumps, endpoint, url, params, graph, timeout, shrink_limit)
+        _check_access(http, url, params, store_endpoint, timeout, store_auth, credentials)
+        remote = (
+            None
+            if force
+            else _count_remote(
+                http, endpoint, url, params, graph, timeout, store_auth, query_auth, credentials
+            )
+        )
+        size, lines = _measure(dumps)
+        if remote:
+            _check_shrink(remote, lines, endpoint or url, graph, shrink_limit)
         response = http.put(
             url,
             params=params,
-            content=ntriples_stream(dumps, counter),
-            headers={"Content-Type": "application/n-triples"},
+            content=_Body(dumps, counter),
+            headers={"Content-Type": "application/n-triples", "Content-Length": str(size)},
             timeout=httpx.Timeout(timeout),
+            auth=store_auth or httpx.USE_CLIENT_DEFAULT,
         )
     except httpx.TimeoutException as error:
         raise PublishError(f"{store_endpoint}: no answer within {timeout:g}s ({error})") from error
@@ -490,43 +532,159 @@ def publish(
     report.seconds = time.perf_counter() - started
     report.bytes_sent = counter[0]
     report.status = response.status_code
+    if response.status_code in (401, 403):
+        raise PublishError(
+            _refusal(
+                store_endpoint, response.status_code, auth_challenge(response), credentials, "the upload"
+            )
+        )
     if response.status_code >= 400:
         raise PublishError(
             f"{store_endpoint} refused the upload: HTTP {response.status_code}: {_excerpt(response.text)}"
         )
     if endpoint is not None:
-        report.triples_in_graph = count_graph(endpoint, graph, timeout=timeout)
+        report.triples_in_graph = count_graph(endpoint, graph, timeout=timeout, auth=query_auth)
     return report
 
 
-def _check_shrink(
+def _take_url_credentials(
+    endpoint: str | None, store_endpoint: str | None, credentials: Credentials | None, scheme: Scheme
+) -> tuple[str | None, str | None, Credentials | None]:
+    """Both URLs without userinfo; credentials found there are used when none were given."""
+    found: Credentials | None = None
+    clean: list[str | None] = []
+    for url in (endpoint, store_endpoint):
+        if url is None:
+            clean.append(None)
+            continue
+        url, user, password = split_credentials(url)
+        clean.append(url)
+        if user is not None and found is None:
+            found = Credentials(user, password or "", scheme)
+    return clean[0], clean[1], credentials or found
+
+
+class _Body:
+    """The upload, re-iterable: a Digest retry after a stale nonce streams the dumps again.
+
+    (httpx refuses to send a generator twice; an iterable that is not a generator it re-iterates.)
+    """
+
+    def __init__(self, dumps: Sequence[DumpFile], counter: list[int]) -> None:
+        self.dumps = dumps
+        self.counter = counter
+
+    def __iter__(self) -> Iterator[bytes]:
+        self.counter[0] = 0
+        return ntriples_stream(self.dumps, self.counter)
+
+
+def _measure(dumps: Sequence[DumpFile]) -> tuple[int, int]:
+    """Bytes and lines (triples) of the N-Triples upload, by one read of the dumps."""
+    size = lines = 0
+    for chunk in ntriples_stream(dumps):
+        size += len(chunk)
+        lines += chunk.count(b"\n")
+    return size, lines
+
+
+def _refusal(where: str, code: int, asks: str, credentials: Credentials | None, what: str) -> str:
+    """Why a 401/403 happened and what to do, naming the user and variables, never the password."""
+    status = f"HTTP {code}"
+    if code == 403:
+        who = f"user {credentials.user!r}" if credentials else "an anonymous client"
+        return (
+            f"{where} refused {what} ({status}): {who} is not allowed there (on Virtuoso, writing needs "
+            "the SPARQL_UPDATE role)"
+        )
+    if credentials is None:
+        return (
+            f"{where} refused {what} ({status}): it asks for {asks + ' ' if asks else ''}authentication; "
+            "give --user NAME (or "
+            f"{USER_ENV}) and the password in {PASSWORD_ENV}"
+        )
+    hint = ""
+    offered = asks.lower()
+    if credentials.scheme not in offered and any(s in offered for s in SCHEMES):
+        hint = f"; the server asks for {asks}, so try --auth {next(s for s in SCHEMES if s in offered)}"
+    return (
+        f"{where} refused {what} ({status}): it did not accept the password of user {credentials.user!r} "
+        f"({credentials.scheme} authentication){hint}"
+    )
+
+
+def _check_access(
     http: httpx.Client,
-    dumps: Sequence[DumpFile],
+    url: str,
+    params: dict[str, str] | None,
+    where: str,
+    timeout: float,
+    auth: httpx.Auth | None,
+    credentials: Credentials | None,
+) -> None:
+    """A HEAD on the graph before anything else: a refused password fails here, with nothing sent.
+
+    It also gives Digest its challenge (httpx's DigestAuth answers later requests with it at once),
+    so the streamed PUT is not first refused (should the nonce expire meanwhile, httpx sends the
+    re-iterable body again). Any answer but 401/403 is good enough (Virtuoso answers HEAD with 501
+    once authenticated).
+    """
+    # Connection: close, because Oxigraph (0.5) follows its 404 to HEAD with a body, which would
+    # corrupt the next response read on a reused connection.
+    response = http.head(
+        url,
+        params=params,
+        headers={"Connection": "close"},
+        timeout=httpx.Timeout(timeout),
+        auth=auth or httpx.USE_CLIENT_DEFAULT,
+    )
+    if response.status_code in (401, 403):
+        raise PublishError(
+            _refusal(where, response.status_code, auth_challenge(response), credentials, "the request")
+            + "; nothing was sent"
+        )
+
+
+def _count_remote(
+    http: httpx.Client,
     endpoint: str | None,
     url: str,
     params: dict[str, str] | None,
     graph: str | None,
     timeout: float,
-    shrink_limit: float,
-) -> None:
-    """Refuse an upload that would replace a graph by far fewer triples (a typo'd or empty dump)."""
+    store_auth: httpx.Auth | None,
+    query_auth: httpx.Auth | None,
+    credentials: Credentials | None,
+) -> int:
+    """The graph's triples on the server before the upload (a COUNT at ``endpoint``, else a GET)."""
+    from pfocr_ld.query import EndpointError
+
     where = endpoint or url
     try:
-        remote = (
-            count_graph(endpoint, graph, timeout=timeout)
+        return (
+            count_graph(endpoint, graph, timeout=timeout, auth=query_auth)
             if endpoint is not None
-            else _count_graph_store(http, url, params, timeout)
+            else _count_graph_store(http, url, params, timeout, store_auth)
         )
-    except (httpx.HTTPError, click.ClickException) as error:
+    except EndpointError as error:
+        if error.status in (401, 403):
+            raise PublishError(
+                _refusal(where, error.status, "", credentials, "the count") + "; nothing was sent"
+            ) from error
         raise PublishError(
-            f"{where}: cannot count the graph's triples before replacing it ({error}); "
+            f"{where}: cannot count the graph's triples before replacing it ({error.message}); "
             "pass --force to replace it without that check"
         ) from error
-    if remote == 0:
-        return
-    lines = 0
-    for chunk in ntriples_stream(dumps):
-        lines += chunk.count(b"\n")
+    except (httpx.HTTPError, click.ClickException) as error:
+        message = error.message if isinstance(error, click.ClickException) else str(error)
+        raise PublishError(
+            f"{where}: cannot count the graph's triples before replacing it ({message}); "
+            "pass --force to replace it without that check"
+        ) from error
+
+
+def _check_shrink(remote: int, lines: int, where: str, graph: str | None, shrink_limit: float) -> None:
+    """Refuse an upload that would replace a graph by far fewer triples (a typo'd or empty dump)."""
     if lines == 0 or lines < shrink_limit * remote:
         target = f"<{graph}>" if graph else "the default graph"
         raise PublishRefused(
@@ -536,19 +694,35 @@ def _check_shrink(
         )
 
 
-def _count_graph_store(http: httpx.Client, url: str, params: dict[str, str] | None, timeout: float) -> int:
+def _count_graph_store(
+    http: httpx.Client,
+    url: str,
+    params: dict[str, str] | None,
+    timeout: float,
+    auth: httpx.Auth | None = None,
+) -> int:
     """The triples of a graph by a Graph Store GET as N-Triples, counted as they stream (404: none)."""
     with http.stream(
-        "GET", url, params=params, headers={"Accept": "application/n-triples"}, timeout=httpx.Timeout(timeout)
+        "GET",
+        url,
+        params=params,
+        headers={"Accept": "application/n-triples"},
+        timeout=httpx.Timeout(timeout),
+        auth=auth or httpx.USE_CLIENT_DEFAULT,
     ) as response:
         if response.status_code == 404:
             return 0
+        if response.status_code in (401, 403):
+            asks = auth_challenge(response)
+            raise PublishError(_refusal(url, response.status_code, asks, None, "the count"))
         if response.status_code >= 400:
             raise PublishError(f"HTTP {response.status_code}")
         return sum(chunk.count(b"\n") for chunk in response.iter_bytes())
 
 
-def count_graph(endpoint: str, graph: str | None, *, timeout: float = 60.0) -> int:
+def count_graph(
+    endpoint: str, graph: str | None, *, timeout: float = 60.0, auth: httpx.Auth | None = None
+) -> int:
     """How many triples ``graph`` (or the default graph) holds on a remote endpoint."""
     from pfocr_ld.query import RemoteSource
 
@@ -557,7 +731,7 @@ def count_graph(endpoint: str, graph: str | None, *, timeout: float = 60.0) -> i
     else:
         query = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
         bindings = {"g": ox.NamedNode(graph)}
-    with RemoteSource(endpoint, timeout=timeout) as source:
+    with RemoteSource(endpoint, timeout=timeout, auth=auth) as source:
         rows = list(source.execute(query, bindings))
     if not rows or rows[0]["n"] is None:
         return 0
@@ -635,6 +809,28 @@ def load_command(
     "(by none, always), unless --force.",
 )
 @click.option("--force", is_flag=True, help="Replace the graph without counting it first.")
+@click.option(
+    "--user",
+    default=None,
+    metavar="NAME",
+    help=f"User to authenticate as (default: ${USER_ENV}, else the user of a user:password@ URL).",
+)
+@click.option(
+    "--password-env",
+    default=None,
+    metavar="VAR",
+    help=f"Read the password from this environment variable (default: ${PASSWORD_ENV}; on a terminal "
+    "without either, a hidden prompt). There is no --password: a command line is visible to every user.",
+)
+@click.option(
+    "--auth",
+    "auth_scheme",
+    type=click.Choice(SCHEMES),
+    default="digest",
+    show_default=True,
+    help="HTTP authentication scheme: digest (Virtuoso's /sparql-graph-crud-auth; the password is "
+    "never sent) or basic (sent with every request: use HTTPS).",
+)
 def publish_command(
     dumps: tuple[Path, ...],
     endpoint: str | None,
@@ -644,6 +840,9 @@ def publish_command(
     timeout: float,
     shrink_limit: float,
     force: bool,
+    user: str | None,
+    password_env: str | None,
+    auth_scheme: Scheme,
 ) -> None:
     """Replace a graph on a SPARQL server with DUMPS (Graph Store HTTP Protocol PUT).
 
@@ -651,9 +850,21 @@ def publish_command(
     on the way. The graph's previous triples are dropped, so re-publishing leaves nothing stale.
     Exit status 1 when the server refuses the upload, 2 on a usage error or when the upload would
     shrink the graph below --shrink-limit (nothing is sent).
+
+    A server that asks for a password (Virtuoso's /sparql-graph-crud-auth) gets --user and the
+    password from $PFOCR_LD_PASSWORD (or --password-env VAR), with --auth digest or basic; every
+    request to the store endpoint's host carries them (the counts before and after, the upload).
+    No message prints a password; credentials in a URL are taken out of it and used.
     """
     if (graph is None) == (not default_graph):
         raise click.UsageError("give exactly one of --graph IRI or --default-graph")
+    urls, credentials = resolve_credentials(
+        {"--endpoint": endpoint, "--store-endpoint": store_endpoint},
+        user=user,
+        password_env=password_env,
+        scheme=auth_scheme,
+    )
+    endpoint, store_endpoint = urls["--endpoint"], urls["--store-endpoint"]
     report = publish(
         dumps,
         endpoint=endpoint,
@@ -662,5 +873,7 @@ def publish_command(
         timeout=timeout,
         force=force,
         shrink_limit=shrink_limit,
+        credentials=credentials,
+        auth_scheme=auth_scheme,
     )
     click.echo(report.summary(), err=True)
