@@ -455,8 +455,8 @@ def publish(
     """Replace ``graph`` (the default graph for ``None``) on a server with the given dumps.
 
     Unless ``force``, the graph's triples are counted first (a SPARQL COUNT at ``endpoint``, else a
-    Graph Store GET counted line by line), and when it holds any, so are the dumps' (one extra read
-    of them): fewer than ``shrink_limit`` of the remote count, or none, raises
+    Graph Store GET counted line by line), and when it holds any, so are the dumps' (in the read
+    that measures the upload): fewer than ``shrink_limit`` of the remote count, or none, raises
     :class:`PublishRefused` and nothing is sent.
 
     ``PUT {store_endpoint}?graph=IRI`` with the dumps as one streamed N-Triples body: the server

@@ -32,12 +32,13 @@ from urllib.parse import quote
 import httpx
 import pyoxigraph as ox
 import pytest
+from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_endpoint import oxigraph_server
 from virtuoso import Virtuoso, environment_ready
 
-from pfocr_ld.auth import redact, split_credentials
+from pfocr_ld.auth import Credentials, redact, resolve_credentials, split_credentials
 from pfocr_ld.build import BuildReport
 from pfocr_ld.store import count_graph
 
@@ -356,3 +357,74 @@ def test_credentials_come_out_of_any_url_whole(user: str, password: str) -> None
     # Unencoded, as people type them: any userinfo without "/", "?" or "#" is redacted whole.
     if not set("/?#") & set(user + password):
         assert redact(f"http://{user}:{password}@host/sparql") == "http://***@host/sparql"
+
+
+# Where the password comes from: usage errors name variables, never values -------------------------
+def test_password_sources_and_their_usage_errors(release: Path) -> None:
+    dump = str(release / "void.ttl")
+    target = [
+        "--graph",
+        GRAPH,
+        "--store-endpoint",
+        "http://127.0.0.1:9/store",
+    ]  # nothing listens: not reached
+    publish_argv = [sys.executable, "-m", "pfocr_ld.cli", "publish", dump, *target]
+    # A user without a password, off a terminal: exit 2, naming the variable to set.
+    no_password = run_cli([*publish_argv, "--user", "curator"], {})
+    assert no_password.returncode == 2 and "PFOCR_LD_PASSWORD" in no_password.stderr
+    # --password-env naming an unset variable: exit 2, naming it.
+    unset = run_cli([*publish_argv, "--user", "curator", "--password-env", "NOT_SET_HERE"], {})
+    assert unset.returncode == 2 and "NOT_SET_HERE is not set" in unset.stderr
+    # --password-env without any user.
+    no_user = run_cli([*publish_argv, "--password-env", "MINE"], {"MINE": "Zx-secret-1"})
+    assert no_user.returncode == 2 and "--user" in no_user.stderr
+    assert_secret_absent(no_user, "Zx-secret-1")
+    # Two URLs with different credentials.
+    two = [
+        sys.executable, "-m", "pfocr_ld.cli", "publish", dump, "--graph", GRAPH,
+        "--endpoint", "http://a:Zx-secret-2@127.0.0.1:9/query",
+        "--store-endpoint", "http://b:Zx-secret-3@127.0.0.1:9/store",
+    ]  # fmt: skip
+    both = run_cli(two, {})
+    assert both.returncode == 2 and "different credentials" in both.stderr
+    assert_secret_absent(both, "Zx-secret-2", "Zx-secret-3")
+    # --password is not an option (a command line is public): click refuses it.
+    refused = run_cli([*publish_argv, "--user", "curator", "--password", "Zx-secret-4"], {})
+    assert refused.returncode == 2 and "No such option" in refused.stderr
+
+
+def test_a_terminal_is_prompted_and_credentials_keep_the_password_out_of_repr() -> None:
+    runner = CliRunner()
+    with runner.isolation(input="Zx-typed-5\n"):
+        urls, credentials = resolve_credentials(
+            {"--endpoint": "http://127.0.0.1:9/sparql"},
+            user="curator",
+            password_env=None,
+            scheme="digest",
+            environ={},
+            prompt=True,
+        )
+    assert credentials == Credentials("curator", "Zx-typed-5", "digest")
+    assert urls == {"--endpoint": "http://127.0.0.1:9/sparql"}
+    assert "Zx-typed-5" not in repr(credentials)
+    # The environment wins over a URL's password; the URL is returned without it either way.
+    urls, credentials = resolve_credentials(
+        {"--endpoint": "http://u:Zx-url-6@127.0.0.1:9/sparql", "--store-endpoint": None},
+        user=None,
+        password_env=None,
+        scheme="basic",
+        environ={"PFOCR_LD_PASSWORD": "Zx-env-7"},
+        prompt=False,
+    )
+    assert credentials == Credentials("u", "Zx-env-7", "basic")
+    assert urls == {"--endpoint": "http://127.0.0.1:9/sparql", "--store-endpoint": None}
+    # A password in the environment without any user authenticates nobody.
+    _, nobody = resolve_credentials(
+        {"--endpoint": "http://127.0.0.1:9/sparql"},
+        user=None,
+        password_env=None,
+        scheme="digest",
+        environ={"PFOCR_LD_PASSWORD": "Zx-env-8"},
+        prompt=False,
+    )
+    assert nobody is None
