@@ -165,7 +165,8 @@ class Changes:
         """The terminal's line."""
         previous = self.previous
         if previous is None:
-            return f"changes: the first release ({self.published} figures, all new); see changes.json"
+            noun = "figure" if self.published == 1 else "figures"
+            return f"changes: the first release ({self.published} {noun}, all new); see changes.json"
         changed = (
             "? changed (no digests in the previous release)"
             if self.changed is None
