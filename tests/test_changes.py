@@ -11,9 +11,12 @@ import orjson
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pfocr_ld import vocab
 from pfocr_ld.build import BuildOptions, build, build_command
+from pfocr_ld.changes import PreviousState, compare
 
 T = vocab.T
 SAMPLE = Path(__file__).parent.parent / "examples" / "pfocr-sample"
@@ -198,3 +201,66 @@ def test_previous_release_without_digests(tmp_path: Path) -> None:
     assert changes["added"] == [ADDED] and changes["removed"] == [REMOVED]
     _, previous, _ = _version(out)
     assert previous == [first]  # read from the previous release's void.ttl
+
+
+_FIGIDS = st.sampled_from([f"PMC{i}__f{i}" for i in range(12)])
+_DIGESTS = st.dictionaries(_FIGIDS, st.sampled_from(["a", "b"]), max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    before=_DIGESTS,
+    after=_DIGESTS,
+    rejected=st.lists(_FIGIDS, max_size=6),
+    by_file=st.booleans(),
+    digests_kept=st.booleans(),
+)
+def test_every_figure_is_in_exactly_one_list(
+    before: dict[str, str], after: dict[str, str], rejected: list[str], by_file: bool, digests_kept: bool
+) -> None:
+    """Whatever the two releases hold: the lists are sorted and disjoint, the previous release's
+    figures are exactly removed + rejected + changed + unchanged, the new one's added + changed +
+    unchanged; a rejected figure that is published anyway (a duplicate figid) is not "rejected"."""
+    previous = PreviousState("1", sorted(before), dict(before) if digests_kept else None, None, None)
+    problems = [
+        {"file": f"_figures/{f}.md", "field": "pmcid", "reason": "bad"}
+        if by_file
+        else {"figid": f, "file": "x"}
+        for f in rejected
+    ]
+    changes = compare(previous, after, problems)
+    lists = [changes.added, changes.removed, [r["figid"] for r in changes.rejected], changes.changed or []]
+    for names in lists:
+        assert names == sorted(set(names))
+    assert sum(map(len, lists)) == len(set().union(*map(set, lists)))
+    unchanged = set(before) & set(after) - set(changes.changed or [])
+    assert set(changes.removed) | {r["figid"] for r in changes.rejected} == set(before) - set(after)
+    assert {r["figid"] for r in changes.rejected} == (set(before) - set(after)) & set(rejected)
+    assert set(changes.added) | set(changes.changed or []) | unchanged == set(after)
+    if digests_kept:
+        assert changes.changed == sorted(f for f in set(before) & set(after) if before[f] != after[f])
+    else:
+        assert changes.changed is None
+
+
+@pytest.mark.parametrize(
+    "damage", [{"digests": ["not", "a", "map"]}, {"digests": {"PMC1__x": 5}, "version": 7}, {"version": None}]
+)
+def test_a_damaged_manifest_never_stops_the_build(tmp_path: Path, damage: dict) -> None:
+    corpus, out = _copy_sample(tmp_path / "corpus"), tmp_path / "out"
+    build(BuildOptions([corpus], out, workers=1))
+    first, _, _ = _version(out)
+    manifest_path = out / ".pfocr-ld" / "current" / "manifest.json"
+    manifest_path.write_bytes(orjson.dumps({**orjson.loads(manifest_path.read_bytes()), **damage}))
+    _edit(corpus)
+    report = build(BuildOptions([corpus], out, workers=1))
+    assert report.published == 53
+    changes = _changes(out)
+    assert changes["added"] == [ADDED] and changes["removed"] == [REMOVED]
+    if isinstance(damage.get("digests"), dict):
+        assert changes["changed"] == sorted(set(changes["changed"]))  # every figure "changed": no digest
+        assert CHANGED in changes["changed"] and len(changes["changed"]) == 52
+    elif "digests" in damage:
+        assert changes["changed"] is None
+    _, previous, _ = _version(out)
+    assert previous == [first]  # the version read from void.ttl when the manifest's is unusable
