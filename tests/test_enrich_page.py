@@ -220,3 +220,26 @@ def test_any_text_is_an_answer_or_a_400(client: httpx.Client, store: Path, text:
             or any(len(item) > enrich_service.MAX_ITEM for item in items)
             or any(unicodedata.category(c) == "Cc" and c not in "\t\n\r" for c in text)
         )
+
+
+def test_a_library_past_the_limits_is_a_503_and_not_kept(client: httpx.Client, running) -> None:
+    """A library the pool cannot return (here: larger than the byte limit) is a 503 naming the limits;
+    the failure is not cached, so the same request succeeds once the limit allows it."""
+    config = _service(running).server.config
+    saved = config.max_response_bytes
+    config.max_response_bytes = 64  # 4 × 64 bytes: not even the first rows of a library fit
+    try:
+        failed = client.post(
+            "/enrich",
+            data={"genes": "TP53", "min_size": "4"},
+            headers={"Accept": "application/json, text/plain;q=0.5"},
+        )
+    finally:
+        config.max_response_bytes = saved
+    assert failed.status_code == 503, failed.text
+    assert "could not be read within this server's limits" in failed.text
+    assert failed.headers["retry-after"] == "30"
+    again = client.post(
+        "/enrich", data={"genes": "TP53", "min_size": "4"}, headers={"Accept": "application/json"}
+    )
+    assert again.status_code == 200 and again.json()["min_size"] == 4
