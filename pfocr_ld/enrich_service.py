@@ -48,8 +48,8 @@ MAX_ITEM = 100
 #: Libraries kept in memory: one (taxon, min size) each. A human library of a 100k-figure store is a
 #: few hundred thousand (figure, gene) pairs, tens of MB as Python sets.
 LIBRARY_CACHE = 4
-#: The ``gene-sets`` rows of one library are larger than a client's answer: the library may use this
-#: many times ``--max-response-bytes`` (it never leaves the server).
+#: The rows of one library may be this many times the server's response limit (64 MiB): 256 MiB, about
+#: 1.1 M (figure, gene) rows at the sample's 228 bytes a row; they never leave the server.
 LIBRARY_BYTES_FACTOR = 4
 LIBRARY_ROWS = 10_000_000
 FORMAT_VALUES = ("html", "json")
