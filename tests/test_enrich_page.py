@@ -28,18 +28,14 @@ from pfocr_ld import enrich_service
 from pfocr_ld.enrichment import enrich, enrichment_json, split_gene_items
 from pfocr_ld.query import open_source
 from pfocr_ld.serve import running_server
-from pfocr_ld.store import load_build_output
 
 GENES = "erbb2, EGFR\nakt1 MTOR\n7157\nNope1"
 HER2 = "PMC3376449__fonc-02-00062-g001"
 
 
 @pytest.fixture(scope="module")
-def store(sample_build, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out, _ = sample_build
-    folder = tmp_path_factory.mktemp("enrich-store") / "store"
-    load_build_output(out, folder)
-    return folder
+def store(sample_store_dir: Path) -> Path:
+    return sample_store_dir  # the session's sample store (conftest), opened read-only by every user
 
 
 @pytest.fixture(scope="module")
