@@ -10,6 +10,7 @@ SPARQL text in a symbol, bad taxa and sizes) is a 400 or plain symbols that matc
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import re
@@ -17,6 +18,7 @@ import subprocess
 import sys
 import unicodedata
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -157,6 +159,36 @@ def test_library_is_read_once_and_kept(client: httpx.Client, running) -> None:
         del service._read_library
     assert calls == [("10116", 2)]
     assert service.cache.get(("10116", 2)) is not None
+
+
+def test_concurrent_first_requests_share_one_read(running) -> None:
+    """Requests for a library being read wait for that read instead of starting their own."""
+    service = _service(running)
+    calls = []
+    original = service._read_library
+
+    async def counting(taxon: str, min_size: int):  # type: ignore[no-untyped-def]
+        calls.append((taxon, min_size))
+        await asyncio.sleep(0.5)  # a slow library: the other requests arrive while it is read
+        return await original(taxon, min_size)
+
+    def post(genes: str) -> int:
+        with httpx.Client(base_url=running.url, timeout=60) as http:
+            response = http.post(
+                "/enrich",
+                data={"genes": genes, "taxon": "9606", "min_size": "7"},
+                headers={"Accept": "application/json"},
+            )
+            return response.status_code
+
+    service._read_library = counting
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            statuses = list(pool.map(post, ["TP53", "EGFR", "AKT1 MTOR", "ERBB2"]))
+    finally:
+        del service._read_library
+    assert statuses == [200] * 4
+    assert calls == [("9606", 7)]
 
 
 def _service(running) -> enrich_service.EnrichService:  # type: ignore[no-untyped-def]
