@@ -55,6 +55,8 @@ def test_curators_release(workspace: Path) -> None:
     release = workspace / "releases" / "current"
     assert (release / "pfocr.ttl").is_file() and (workspace / "pfocr-store").is_dir()
     assert "55 of 55 records published" in result.stderr
+    assert "changes: the first release (55 figures, all new)" in result.stderr
+    assert (release / "changes.json").is_file()
     assert "55 would update" in result.stderr and "55 updated" in result.stderr
     assert "name: CreativeWork" not in record.read_text(encoding="utf-8")
 
