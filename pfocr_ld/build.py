@@ -27,7 +27,17 @@ from typing import Any
 import click
 import orjson
 
-from pfocr_ld import vocab
+from pfocr_ld import rdf, vocab
+from pfocr_ld.changes import (
+    DIGESTS_KEY,
+    PREVIOUS_VERSION_KEY,
+    VERSION_KEY,
+    PreviousState,
+    compare,
+    previous_version_of,
+    read_previous,
+    version_id,
+)
 from pfocr_ld.labels import Resolution, Votes
 from pfocr_ld.mapping import Mapper
 from pfocr_ld.model import ModelResult, figure_from_source
@@ -49,7 +59,7 @@ from pfocr_ld.release import (
     check_inputs,
     check_not_inside,
 )
-from pfocr_ld.writers import OutputWriter, SerializedFigure, drop_sent, serialize_figure
+from pfocr_ld.writers import CHANGES, OutputWriter, SerializedFigure, drop_sent, serialize_figure
 
 DEFAULT_BATCH_SIZE = 250
 
@@ -68,6 +78,8 @@ class BuildOptions:
     #: publish even a release with fewer than ``shrink_limit`` of the live release's figures
     force: bool = False
     shrink_limit: float = DEFAULT_SHRINK_LIMIT
+    #: a SPARQL endpoint that will serve the release, named in void.ttl (void:sparqlEndpoint)
+    sparql_endpoint: str | None = None
 
 
 @dataclass
@@ -301,6 +313,8 @@ class BuildReport:
     seconds: dict[str, float] = field(default_factory=dict)
     elapsed: float = 0.0
     outputs: dict[str, str] = field(default_factory=dict)
+    #: the terminal's line about changes.json (not in report.json)
+    changes: str = ""
 
     @property
     def exit_status(self) -> int:
@@ -418,8 +432,11 @@ def build(options: BuildOptions) -> BuildReport:
     check_inputs(options.paths, options.out)
     with ReleaseFolder(options.out) as folder, _rare_cycle_collection():
         staging = _new_release(folder)
+        previous = (
+            read_previous(folder.previous.folder, folder.previous.manifest) if folder.previous else None
+        )
         try:
-            report, figids = _build(options, staging)
+            report, figids, manifest = _build(options, staging, previous)
         except OSError as error:
             folder.discard()
             name = str(error.filename or "")
@@ -431,7 +448,7 @@ def build(options: BuildOptions) -> BuildReport:
             raise _write_error(options.out, error) from error
         folder.check_shrink(report.published, shrink_limit=options.shrink_limit, force=options.force)
         try:
-            folder.switch(figids)
+            folder.switch(figids, manifest)
         except OSError as error:
             folder.discard()
             raise _write_error(options.out, error) from error
@@ -483,8 +500,11 @@ def _write_error(out: Path, error: OSError) -> ReleaseWriteError:
     )
 
 
-def _build(options: BuildOptions, staging: Path) -> tuple[BuildReport, list[str]]:
-    from pfocr_ld.void import DatasetStatistics, describe_dataset
+def _build(
+    options: BuildOptions, staging: Path, previous: PreviousState | None = None
+) -> tuple[BuildReport, list[str], dict[str, Any]]:
+    """Build into ``staging``; the figids published and the keys the release's manifest adds."""
+    from pfocr_ld.void import DatasetStatistics, build_date, describe_dataset, version_iri
 
     started = time.perf_counter()
     report = BuildReport(validated=options.validate)
@@ -501,6 +521,7 @@ def _build(options: BuildOptions, staging: Path) -> tuple[BuildReport, list[str]
             report.warning_count += 1
     statistics = DatasetStatistics()
     seen_figids: dict[str, str] = {}
+    digests: dict[str, str] = {}  # figid → digest of what it publishes (pfocr_ld.changes)
     stage_seconds: dict[str, float] = {}
     main_write_seconds = 0.0
     batches = _batches(discovery.sources, max(1, options.batch_size))
@@ -546,6 +567,7 @@ def _build(options: BuildOptions, staging: Path) -> tuple[BuildReport, list[str]
                         writer.hold(figure.serialized)
                         continue
                     seen_figids[figid] = figure.source_file
+                    digests[figid] = figure.serialized.digest
                     write_started = time.perf_counter()
                     writer.add(figure.serialized)
                     main_write_seconds += time.perf_counter() - write_started
@@ -578,7 +600,23 @@ def _build(options: BuildOptions, staging: Path) -> tuple[BuildReport, list[str]
     report.mentions = statistics.mentions
     stage_seconds["write (main process)"] = main_write_seconds
     report.seconds = {name: round(seconds, 3) for name, seconds in stage_seconds.items()}
-    void_turtle = describe_dataset(statistics, options.base, writer.turtle_name)
+    statistics.predicate_triples = writer.predicate_triples
+    statistics.class_entities = writer.class_entities
+    statistics.typed_entities = writer.typed_entities
+    version = version_id(build_date().isoformat(), digests)
+    this_version = version_iri(options.base, version)
+    previous_version = previous_version_of(previous, this_version)
+    void_turtle = describe_dataset(
+        statistics,
+        options.base,
+        writer.turtle_name,
+        version_id=version,
+        previous_version=previous_version,
+        sparql_endpoint=options.sparql_endpoint,
+    )
+    changes = compare(previous, digests, report.rejected)
+    (writer.staging / CHANGES).write_bytes(changes.to_json())
+    report.changes = changes.summary()
     # Relative names keep report.json identical wherever the build was written.
     report.outputs = {
         "turtle": writer.turtle_name,
@@ -588,11 +626,17 @@ def _build(options: BuildOptions, staging: Path) -> tuple[BuildReport, list[str]
         "context": "context.jsonld",
         "void": "void.ttl",
         "report": "report.json",
+        "changes": CHANGES,
     }
     report.elapsed = round(time.perf_counter() - started, 3)
     _write_report(report, writer.staging / "warnings.jsonl", writer.staging / "report.json")
     writer.finish(void_turtle)
-    return report, list(seen_figids)
+    manifest = {
+        DIGESTS_KEY: {figid: digests[figid] for figid in sorted(digests)},
+        VERSION_KEY: this_version,
+        PREVIOUS_VERSION_KEY: previous_version,
+    }
+    return report, list(seen_figids), manifest
 
 
 def _write_report(report: BuildReport, warnings_path: Path, target: Path) -> None:
@@ -695,6 +739,13 @@ class _progress:
 @click.option(
     "--force", is_flag=True, help="Publish the new release even if it shrinks below --shrink-limit."
 )
+@click.option(
+    "--sparql-endpoint",
+    default=None,
+    metavar="URL",
+    help="The SPARQL endpoint that will serve this release (e.g. https://example.org/sparql): "
+    "void.ttl names it as void:sparqlEndpoint.",
+)
 def build_command(
     paths: tuple[Path, ...],
     out: Path,
@@ -709,6 +760,7 @@ def build_command(
     store_dir: Path | None,
     shrink_limit: float,
     force: bool,
+    sparql_endpoint: str | None,
 ) -> None:
     """Build Turtle, N-Triples, JSON-LD and VoID from PFOCR records under PATHS.
 
@@ -721,6 +773,13 @@ def build_command(
     """
     if not (base.startswith(("http://", "https://")) and base.endswith(("/", "#"))):
         raise click.BadParameter("must be an absolute http(s) IRI ending in '/' or '#'", param_hint="--base")
+    if sparql_endpoint is not None:
+        try:
+            rdf.iri(sparql_endpoint)
+        except ValueError:
+            sparql_endpoint = ""
+        if not sparql_endpoint.startswith(("http://", "https://")):
+            raise click.BadParameter("must be an absolute http(s) URL", param_hint="--sparql-endpoint")
     for option, path in (("--store", store_dir), ("--timings", timings)):
         if path is not None:
             check_not_inside(path, out, option)
@@ -737,9 +796,11 @@ def build_command(
             progress,
             force=force,
             shrink_limit=shrink_limit,
+            sparql_endpoint=sparql_endpoint,
         )
     )
     click.echo(report.summary(), err=True)
+    click.echo(report.changes, err=True)
     if store_dir is not None:
         from pfocr_ld.store import StoreError, load_build_output
 

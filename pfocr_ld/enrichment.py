@@ -21,16 +21,27 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import click
 import orjson
 import pyoxigraph as ox
 
 from pfocr_ld import vocab
-from pfocr_ld.query import QueryError, Source, open_source, plain_value, run_named
+from pfocr_ld.query import (
+    BoundQuery,
+    QueryError,
+    Source,
+    bind,
+    get_query,
+    inject_values,
+    open_source,
+    plain_value,
+    run_bound,
+)
 
 #: Smallest figure gene set kept in the library (PFOCR's GMT files keep figures with ≥ 3 genes).
 DEFAULT_MIN_SIZE = 3
@@ -125,14 +136,37 @@ def benjamini_hochberg(p_values: Sequence[float], tests: int | None = None) -> l
     return adjusted
 
 
-def gene_set_library(source: Source, taxon: str, min_size: int = DEFAULT_MIN_SIZE) -> list[GeneSet]:
-    """The organism's library: each figure's NCBI genes of ``taxon``, figures with ≥ ``min_size``."""
+def check_taxon(taxon: str) -> str:
+    """``taxon`` if it is an NCBI taxon id (1-12 ASCII digits), else a :class:`QueryError`."""
+    if not re.fullmatch(r"[0-9]{1,12}", taxon):
+        raise QueryError(f"taxon: {taxon!r} is not an NCBI taxon id (ASCII digits)")
+    return taxon
+
+
+def _library_bound(taxon: str, min_size: int) -> BoundQuery:
+    return bind(get_query("gene-sets"), {"taxon": check_taxon(taxon), "min_size": str(max(1, min_size))})
+
+
+def library_query(taxon: str, min_size: int = DEFAULT_MIN_SIZE) -> str:
+    """The ``gene-sets`` query of ``taxon``'s library, its parameters bound as a VALUES block of RDF
+    terms (as :class:`~pfocr_ld.query.EmbeddedSource` sends it); for runners that take only text."""
+    bound = _library_bound(taxon, min_size)
+    return inject_values(bound.text, bound.bindings)
+
+
+def symbols_query(taxon: str) -> str:
+    """The query of :func:`gene_symbols`, the taxon bound as a VALUES block."""
+    return inject_values(_SYMBOLS_OF_TAXON, {"taxon": ox.NamedNode(vocab.NCBITAXON + check_taxon(taxon))})
+
+
+def library_from_rows(rows: Iterable[Mapping[str, Any]], min_size: int = DEFAULT_MIN_SIZE) -> list[GeneSet]:
+    """Gene sets from ``gene-sets`` rows of plain values (``figid``, ``title``, ``geneId``)."""
     titles: dict[str, str] = {}
     members: dict[str, set[str]] = {}
-    for row in run_named(source, "gene-sets", taxon=taxon, min_size=max(1, min_size)):
-        figid = str(plain_value(row["figid"]))
-        titles.setdefault(figid, str(plain_value(row["title"]) or ""))
-        members.setdefault(figid, set()).add(str(plain_value(row["geneId"])))
+    for row in rows:
+        figid = str(row["figid"])
+        titles.setdefault(figid, str(row.get("title") or ""))
+        members.setdefault(figid, set()).add(str(row["geneId"]))
     return [
         GeneSet(figid, titles[figid], frozenset(genes))
         for figid, genes in sorted(members.items())
@@ -140,15 +174,30 @@ def gene_set_library(source: Source, taxon: str, min_size: int = DEFAULT_MIN_SIZ
     ]
 
 
-def gene_symbols(source: Source, taxon: str) -> dict[str, str]:
-    """NCBI Gene id → symbol of every gene of ``taxon`` in the data."""
-    bindings = {"taxon": ox.NamedNode(vocab.NCBITAXON + taxon)}
+def symbols_from_rows(rows: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """NCBI Gene id → symbol from rows of plain values (``geneId``, ``symbol``)."""
     symbols: dict[str, str] = {}
-    for row in source.execute(_SYMBOLS_OF_TAXON, bindings):
-        gene_id, symbol = str(plain_value(row["geneId"])), str(plain_value(row["symbol"]))
+    for row in rows:
+        gene_id, symbol = str(row["geneId"]), str(row["symbol"])
         # one label per gene and release; min() keeps the answer stable if a store holds two
         symbols[gene_id] = min(symbol, symbols.get(gene_id, symbol))
     return symbols
+
+
+def _plain_rows(result: Iterable[Mapping[str, Any]]) -> Iterator[dict[str, Any]]:
+    for row in result:
+        yield {name: plain_value(term) for name, term in row.items()}
+
+
+def gene_set_library(source: Source, taxon: str, min_size: int = DEFAULT_MIN_SIZE) -> list[GeneSet]:
+    """The organism's library: each figure's NCBI genes of ``taxon``, figures with ≥ ``min_size``."""
+    return library_from_rows(_plain_rows(run_bound(source, _library_bound(taxon, min_size))), min_size)
+
+
+def gene_symbols(source: Source, taxon: str) -> dict[str, str]:
+    """NCBI Gene id → symbol of every gene of ``taxon`` in the data."""
+    bindings = {"taxon": ox.NamedNode(vocab.NCBITAXON + check_taxon(taxon))}
+    return symbols_from_rows(_plain_rows(source.execute(_SYMBOLS_OF_TAXON, bindings)))
 
 
 def resolve_genes(items: Sequence[str], symbols: dict[str, str]) -> tuple[list[str], list[str]]:
@@ -171,9 +220,24 @@ def resolve_genes(items: Sequence[str], symbols: dict[str, str]) -> tuple[list[s
     return list(dict.fromkeys(ids)), unmatched
 
 
-def enrich_sets(library: Sequence[GeneSet], gene_ids: Iterable[str], *, taxon: str = "") -> Enrichment:
-    """Rank the library's figures by over-representation of ``gene_ids`` (see the module docstring)."""
-    background = frozenset().union(*(gene_set.genes for gene_set in library)) if library else frozenset()
+def library_background(library: Sequence[GeneSet]) -> frozenset[str]:
+    """The background of a library: the union of its sets' genes."""
+    return frozenset().union(*(gene_set.genes for gene_set in library)) if library else frozenset()
+
+
+def enrich_sets(
+    library: Sequence[GeneSet],
+    gene_ids: Iterable[str],
+    *,
+    taxon: str = "",
+    background: frozenset[str] | None = None,
+) -> Enrichment:
+    """Rank the library's figures by over-representation of ``gene_ids`` (see the module docstring).
+
+    ``background`` is :func:`library_background` of ``library``, for callers that keep it.
+    """
+    if background is None:
+        background = library_background(library)
     listed = list(dict.fromkeys(gene_ids))
     in_background = [gene for gene in listed if gene in background]
     result = Enrichment(taxon, len(background), len(in_background), len(library))
@@ -204,18 +268,55 @@ def enrich(
 
     >>> # with open_source(store="pfocr-store") as source: enrich(source, ["TP53", "MDM2", "7157"])
     """
-    if not re.fullmatch(r"[0-9]{1,12}", taxon):
-        raise QueryError(f"taxon: {taxon!r} is not an NCBI taxon id (ASCII digits)")
+    check_taxon(taxon)
     if not genes:
         raise QueryError("give at least one gene (NCBI Gene id or symbol)")
     symbols = gene_symbols(source, taxon)
-    ids, unmatched = resolve_genes(genes, symbols)
-    result = enrich_sets(gene_set_library(source, taxon, min_size), ids, taxon=taxon)
+    return enrich_with(gene_set_library(source, taxon, min_size), symbols, genes, taxon=taxon)
+
+
+def enrich_with(
+    library: Sequence[GeneSet],
+    symbols: Mapping[str, str],
+    genes: Sequence[str],
+    *,
+    taxon: str,
+    background: frozenset[str] | None = None,
+) -> Enrichment:
+    """:func:`enrich` over a library and symbols already read (``pfocr-ld serve`` keeps them)."""
+    ids, unmatched = resolve_genes(genes, dict(symbols))
+    result = enrich_sets(library, ids, taxon=taxon, background=background)
     result.unmatched = unmatched
     result.symbols = {
         gene: symbols[gene] for figure in result.figures for gene in figure.overlap if gene in symbols
     }
     return result
+
+
+def enrichment_json(result: Enrichment, *, min_size: int, limit: int | None = None) -> dict[str, Any]:
+    """The answer as ``pfocr-ld enrich --format json`` prints it (and ``/enrich`` of serve returns)."""
+    figures = result.figures[:limit] if limit is not None else result.figures
+    return {
+        "taxon": result.taxon,
+        "min_size": min_size,
+        "background_size": result.background_size,
+        "list_size": result.list_size,
+        "library_size": result.library_size,
+        "unmatched": result.unmatched,
+        "outside_background": result.outside_background,
+        "figures": [
+            {
+                "figid": f.figid,
+                "title": f.title,
+                "overlap": list(f.overlap),
+                "overlap_symbols": [result.symbols.get(g, g) for g in f.overlap],
+                "set_size": f.set_size,
+                "p_value": f.p_value,
+                "fdr": f.fdr,
+            }
+            for f in figures
+        ],
+    }
 
 
 # Command -----------------------------------------------------------------------------------------
@@ -293,26 +394,7 @@ def enrich_command(
     if fmt == "json":
         click.echo(
             orjson.dumps(
-                {
-                    "taxon": taxon,
-                    "background_size": result.background_size,
-                    "list_size": result.list_size,
-                    "library_size": result.library_size,
-                    "unmatched": result.unmatched,
-                    "figures": [
-                        {
-                            "figid": f.figid,
-                            "title": f.title,
-                            "overlap": list(f.overlap),
-                            "overlap_symbols": [result.symbols.get(g, g) for g in f.overlap],
-                            "set_size": f.set_size,
-                            "p_value": f.p_value,
-                            "fdr": f.fdr,
-                        }
-                        for f in figures
-                    ],
-                },
-                option=orjson.OPT_INDENT_2,
+                enrichment_json(result, min_size=min_size, limit=limit), option=orjson.OPT_INDENT_2
             ).decode()
         )
     else:

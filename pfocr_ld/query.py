@@ -1164,9 +1164,12 @@ def write_gmt(rows: Iterable[Row], out: IO[str], columns: Mapping[str, str]) -> 
     """Gene sets as GMT (``name<TAB>description<TAB>gene…``), one line per set.
 
     Rows must come ordered by the set's name (the query's ORDER BY sees to it), so each line is
-    written as soon as its set is complete. Returns the number of sets.
+    written as soon as its set is complete. Returns the number of sets. When ``columns`` names a
+    ``member_label`` variable and a row binds it (gene-sets with ``symbols``: the gene's symbol),
+    the label is written instead of the member; a row without one keeps the member (the gene id).
     """
     name_var, description_var, member_var = columns["name"], columns["description"], columns["member"]
+    label_var = columns.get("member_label")
     sets = 0
     current: str | None = None
     description = ""
@@ -1183,7 +1186,7 @@ def write_gmt(rows: Iterable[Row], out: IO[str], columns: Mapping[str, str]) -> 
         if name != current:
             flush()
             current, description, members = name, text_value(row.get(description_var)), {}
-        member = text_value(row.get(member_var))
+        member = (text_value(row.get(label_var)) if label_var else "") or text_value(row.get(member_var))
         if member:
             members[_gmt_cell(member)] = None
     flush()
@@ -1524,6 +1527,12 @@ def _write_per_organism(
     "--strict", is_flag=True, help="figures-for-gene, gene-sets: symbol matches only (--param strict=true)."
 )
 @click.option(
+    "--members",
+    type=click.Choice(["id", "symbol"]),
+    default=None,
+    help="gene-sets: GMT members as NCBI Gene ids (the default) or gene symbols (--param symbols=true).",
+)
+@click.option(
     "--store",
     "store_dir",
     type=click.Path(path_type=Path),
@@ -1581,6 +1590,7 @@ def query_command(
     describe: bool,
     params: tuple[str, ...],
     strict: bool,
+    members: str | None,
     store_dir: Path | None,
     data: tuple[Path, ...],
     endpoint: str | None,
@@ -1601,6 +1611,7 @@ def query_command(
     pfocr-ld query genes-of-figure --param figid=PMC3376449__fonc-02-00062-g001 --data output/
     pfocr-ld query gene-sets --param taxon=9606 --format gmt --endpoint http://127.0.0.1:7878/query
     pfocr-ld query gene-sets --strict --per-organism gmt-hgnc3/ --store pfocr-store
+    pfocr-ld query gene-sets --members symbol --format gmt --store pfocr-store
     pfocr-ld query -e 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' --store pfocr-store
 
     Exit status 0 on success (also when there are no rows), 1 when an endpoint fails, 2 on a usage
@@ -1619,6 +1630,10 @@ def query_command(
         if query.parameter("strict") is None:
             raise ParameterError(f"{query.name} has no strict parameter")
         values["strict"] = True
+    if members is not None:
+        if query.parameter("symbols") is None:
+            raise ParameterError(f"{query.name} has no symbols parameter (--members is for gene-sets)")
+        values["symbols"] = members == "symbol"
     if per_organism is not None:
         if query.gmt is None or query.parameter("by_taxon") is None:
             raise QueryError("--per-organism is for gene-set queries with a by_taxon parameter (gene-sets)")

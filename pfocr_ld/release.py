@@ -29,7 +29,7 @@ import os
 import socket
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ import click
 import orjson
 
 from pfocr_ld.writers import (
+    CHANGES,
     CONTEXT_FILE,
     JSONLD_DIR,
     NTRIPLES_GZ,
@@ -59,7 +60,7 @@ MANIFEST_FORMAT = "pfocr-ld release 1"
 #: the release folder a migrated (pre-layout) release is moved into
 MIGRATED_ID = "0"
 
-PUBLISHED_FILES: tuple[str, ...] = (TURTLE, TURTLE_GZ, NTRIPLES_GZ, VOID, CONTEXT_FILE, REPORT)
+PUBLISHED_FILES: tuple[str, ...] = (TURTLE, TURTLE_GZ, NTRIPLES_GZ, VOID, CONTEXT_FILE, REPORT, CHANGES)
 PUBLISHED_DIRS: tuple[str, ...] = (JSONLD_DIR, SCHEMAORG_DIR)
 PUBLISHED_NAMES: tuple[str, ...] = PUBLISHED_FILES + PUBLISHED_DIRS
 #: folders earlier versions left in OUT when a build was killed (staging, retired JSON-LD folders)
@@ -136,6 +137,8 @@ class PreviousRelease:
 
     folder: Path
     figures: int
+    #: its manifest.json, as read (pfocr_ld.changes reads its figure digests and version)
+    manifest: dict[str, Any] = field(default_factory=dict)
 
 
 def _read_report_published(report: Path) -> int | None:
@@ -235,10 +238,11 @@ def _read_manifest(release: Path) -> dict[str, Any] | None:
     return data
 
 
-def write_manifest(release: Path, figures: Iterable[str]) -> None:
-    """List what the build wrote into ``release``: its top-level files and its figures."""
+def write_manifest(release: Path, figures: Iterable[str], extra: dict[str, Any] | None = None) -> None:
+    """List what the build wrote into ``release``: its top-level files and its figures (and ``extra``
+    keys, e.g. the figure digests and version of :mod:`pfocr_ld.changes`)."""
     files = sorted(name for name in PUBLISHED_FILES if (release / name).is_file())
-    manifest = {"format": MANIFEST_FORMAT, "files": files, "figures": sorted(figures)}
+    manifest = {"format": MANIFEST_FORMAT, "files": files, "figures": sorted(figures), **(extra or {})}
     _write_durably(release / MANIFEST, orjson.dumps(manifest, option=orjson.OPT_INDENT_2) + b"\n")
 
 
@@ -363,7 +367,7 @@ class ReleaseFolder:
                     "build into another folder (nothing was changed)"
                 )
             figures = len(manifest.get("figures", []))
-            self.previous = PreviousRelease(current, figures)
+            self.previous = PreviousRelease(current, figures, manifest)
         self._remove_leftovers(current)
 
     def _current(self) -> Path | None:
@@ -443,11 +447,11 @@ class ReleaseFolder:
                 "check the input paths, or pass --force to publish it anyway"
             )
 
-    def switch(self, figures: Iterable[str]) -> None:
+    def switch(self, figures: Iterable[str], extra: dict[str, Any] | None = None) -> None:
         """Publish the staged release: write its manifest, link its names, rename ``current``."""
         release = self.staged
         assert release is not None, "no release staged"
-        write_manifest(release, figures)
+        write_manifest(release, figures, extra)
         with contextlib.suppress(OSError):  # the release's files reach the disk before it goes live
             descriptor = os.open(release, os.O_RDONLY)
             os.fsync(descriptor)

@@ -15,6 +15,7 @@ This module owns the HTTP face of a store made by ``pfocr-ld load`` (a Starlette
   DESCRIBE); without a query it returns the SPARQL Service Description, or, to a browser, the query
   page with the named queries of :mod:`pfocr_ld.query` as examples and a server-rendered results
   table;
+* ``/enrich`` ranks figures for a gene list (:mod:`pfocr_ld.enrich_service`), as a page and JSON;
 * ``/void`` and ``/.well-known/void`` (the dataset description), ``/ld/context.jsonld``, the
   landing page and a figure index. The context is also served where the relative reference
   ``../context.jsonld`` of every JSON-LD answer resolves (``/context.jsonld``, and next to the base
@@ -78,6 +79,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pfocr_ld import jsonld, ordering, rdf, sandbox, schemaorg, sparql, templates, vocab
 from pfocr_ld.contexts import pfocr_context
+from pfocr_ld.enrich_service import EnrichService
 from pfocr_ld.mapping import Mapper
 from pfocr_ld.resources import mapping_doc, ontology_file
 from pfocr_ld.templates import model_pages
@@ -1115,6 +1117,7 @@ class PfocrServer:
         self._figids: list[str] | None = None
         self._counts_lock = asyncio.Lock()
         self._figids_lock = asyncio.Lock()
+        self.enrichment = EnrichService(self)  # /enrich: figures for a gene list
 
     # plumbing ------------------------------------------------------------------------------------------
     def _load_void(self, void_file: Path | None) -> list[rdf.Triple]:
@@ -1946,6 +1949,7 @@ def create_app(
         Route("/vocab", server.vocabulary, methods=["GET"]),
         Route("/vocab.{suffix}", server.vocabulary, methods=["GET"]),
         Route("/vocab/mapping", server.mapping, methods=["GET"]),
+        Route("/enrich", server.enrichment.handle, methods=["GET", "POST"]),
         Mount("/static", app=StaticFiles(directory=str(static)), name="static"),
         Route(path, server.figure_index, methods=["GET"]),
         Route(path + "{name:path}", server.figure, methods=["GET"]),

@@ -199,7 +199,7 @@ class T:
     )
     foaf = _terms(FOAF, "page", "Image", "depiction")
     cito = _terms(CITO, "cites")
-    pav = _terms(PAV, "createdOn", "createdWith", "version", "retrievedFrom")
+    pav = _terms(PAV, "createdOn", "createdWith", "version", "previousVersion", "retrievedFrom")
     void = _terms(
         VOID,
         "Dataset",

@@ -10,7 +10,9 @@ byte-identical; without it the date of the build day is used (day precision on p
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
@@ -32,6 +34,11 @@ class DatasetStatistics:
     chemicals: set[str] = field(default_factory=set)
     papers: set[str] = field(default_factory=set)
     mentions: int = 0
+    #: distinct triples by predicate IRI, instances by class IRI, distinct typed subjects: what
+    #: SPARQL finds in the release (counted by the writer as triples are first published)
+    predicate_triples: dict[str, int] = field(default_factory=dict)
+    class_entities: dict[str, int] = field(default_factory=dict)
+    typed_entities: int = 0
 
     def add(self, figure: FigureResult) -> None:
         self.figures += 1
@@ -48,12 +55,47 @@ def build_date() -> dt.date:
     return dt.datetime.now(tz=dt.timezone.utc).date()
 
 
-def describe_dataset(stats: DatasetStatistics, base: str, turtle_name: str) -> bytes:
-    """The VoID/DCAT/HCLS description of one build, as Turtle."""
+def _slug(term: str) -> str:
+    """A partition's fragment for a class or property IRI: its CURIE (``wp-Pathway``), else a digest."""
+    curie = vocab.CONVERTER.compress(term)
+    if curie and re.fullmatch(r"[A-Za-z][A-Za-z0-9]*:[A-Za-z0-9_.-]+", curie):
+        return curie.replace(":", "-")
+    return "iri-" + hashlib.blake2b(term.encode(), digest_size=6).hexdigest()
+
+
+def version_iri(base: str, version_id: str) -> str:
+    """The IRI of one release (HCLS version level): ``<site>/dataset/<version id>``."""
+    return f"{urljoin(base, '../')}dataset/{version_id}"
+
+
+def describe_dataset(
+    stats: DatasetStatistics,
+    base: str,
+    turtle_name: str,
+    *,
+    version_id: str | None = None,
+    previous_version: str | None = None,
+    sparql_endpoint: str | None = None,
+) -> bytes:
+    """The VoID/DCAT/HCLS description of one build, as Turtle.
+
+    ``version_id`` names the release (default: the build date; the build passes
+    :func:`pfocr_ld.changes.version_id`, the date and a content digest); ``previous_version`` is the
+    IRI of the release it revises (``pav:previousVersion``); ``sparql_endpoint`` the URL of a SPARQL
+    endpoint serving it (``void:sparqlEndpoint``).
+
+    Every count is what SPARQL finds in the release's records (``pfocr.nt.gz``; void.ttl itself is
+    not counted): ``void:triples`` the distinct triples, ``void:entities`` the distinct subjects
+    with an ``rdf:type`` (HCLS's "typed entities"), one class partition per class used with its
+    instances (``?s a <class>``) and one property partition per predicate with its triples.
+    Mention nodes are typed by their subclass only (``pfocr:GeneMention``…): a count of
+    ``pfocr:Mention`` is ``pfocr:mentionCount``, which needs no subclass reasoning.
+    """
     site = urljoin(base, "../")
     created = build_date().isoformat()
     summary = ox.NamedNode(f"{site}dataset")
-    version = ox.NamedNode(f"{site}dataset/{created}")
+    version_id = version_id or created
+    version = ox.NamedNode(version_iri(base, version_id))
     triples: list[ox.Triple] = []
 
     def add(subject: ox.NamedNode, predicate: str, obj: ox.NamedNode | ox.Literal) -> None:
@@ -89,10 +131,14 @@ def describe_dataset(stats: DatasetStatistics, base: str, turtle_name: str) -> b
     # Version level
     for cls in (T.dcat["Dataset"], T.void["Dataset"]):
         add(version, T.rdf["type"], iri(cls))
-    add(version, T.dcterms["title"], ox.Literal(f"{title}, release {created}", language="en"))
+    add(version, T.dcterms["title"], ox.Literal(f"{title}, release {version_id}", language="en"))
     add(version, T.dcterms["description"], ox.Literal(description, language="en"))
     add(version, T.dcterms["isVersionOf"], summary)
-    add(version, T.pav["version"], lit(created))
+    add(version, T.pav["version"], lit(version_id))
+    if previous_version is not None:
+        add(version, T.pav["previousVersion"], iri(previous_version))
+    if sparql_endpoint is not None:
+        add(version, T.void["sparqlEndpoint"], iri(sparql_endpoint))
     add(version, T.pav["createdOn"], date)
     add(version, T.dcterms["issued"], date)
     add(version, T.pav["createdWith"], iri(f"https://pypi.org/project/pfocr-ld/{__version__}/"))
@@ -102,28 +148,26 @@ def describe_dataset(stats: DatasetStatistics, base: str, turtle_name: str) -> b
     for vocabulary in (vocab.WP, vocab.SCHEMA, vocab.DCTERMS, vocab.DC, vocab.PFOCR, vocab.CITO, vocab.FOAF):
         add(version, T.void["vocabulary"], iri(vocabulary))
     add(version, T.void["triples"], integer(stats.triples))
-    add(
-        version,
-        T.void["entities"],
-        integer(stats.figures + len(stats.genes) + len(stats.chemicals) + len(stats.papers) + stats.mentions),
-    )
+    add(version, T.void["entities"], integer(stats.typed_entities))
+    add(version, T.void["classes"], integer(len(stats.class_entities)))
+    add(version, T.void["properties"], integer(len(stats.predicate_triples)))
     add(version, T.pfocr["figureCount"], integer(stats.figures))
     add(version, T.pfocr["geneCount"], integer(len(stats.genes)))
     add(version, T.pfocr["chemicalCount"], integer(len(stats.chemicals)))
     add(version, T.pfocr["paperCount"], integer(len(stats.papers)))
     add(version, T.pfocr["mentionCount"], integer(stats.mentions))
-    for name, cls, count in (
-        ("figures", T.pfocr["Figure"], stats.figures),
-        ("genes", T.wp["GeneProduct"], len(stats.genes)),
-        ("chemicals", T.wp["Metabolite"], len(stats.chemicals)),
-        ("papers", T.wp["PublicationReference"], len(stats.papers)),
-        ("mentions", T.pfocr["Mention"], stats.mentions),
-    ):
-        partition = iri(f"{version.value}#class-{name}")
+    for cls, count in sorted(stats.class_entities.items()):
+        partition = iri(f"{version.value}#class-{_slug(cls)}")
         add(version, T.void["classPartition"], partition)
         add(partition, T.rdf["type"], iri(T.void["Dataset"]))
         add(partition, T.void["class"], iri(cls))
         add(partition, T.void["entities"], integer(count))
+    for predicate, count in sorted(stats.predicate_triples.items()):
+        partition = iri(f"{version.value}#property-{_slug(predicate)}")
+        add(version, T.void["propertyPartition"], partition)
+        add(partition, T.rdf["type"], iri(T.void["Dataset"]))
+        add(partition, T.void["property"], iri(predicate))
+        add(partition, T.void["triples"], integer(count))
 
     # Distribution level
     for suffix, file_name, media_type in (
@@ -140,8 +184,8 @@ def describe_dataset(stats: DatasetStatistics, base: str, turtle_name: str) -> b
         add(distribution, T.dcterms["license"], iri(vocab.CC0))
         add(distribution, T.dcterms["format"], lit(media_type))
         add(distribution, T.dcat["mediaType"], lit(media_type))
-        add(distribution, T.dcat["downloadURL"], iri(f"{site}downloads/{created}/{file_name}"))
-        add(distribution, T.void["dataDump"], iri(f"{site}downloads/{created}/{file_name}"))
+        add(distribution, T.dcat["downloadURL"], iri(f"{site}downloads/{version_id}/{file_name}"))
+        add(distribution, T.void["dataDump"], iri(f"{site}downloads/{version_id}/{file_name}"))
         add(distribution, T.void["triples"], integer(stats.triples))
         add(distribution, T.pav["createdOn"], date)
 

@@ -26,3 +26,16 @@ def sample_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildR
     os.environ.setdefault("SOURCE_DATE_EPOCH", "1767225600")
     report = build(BuildOptions([SAMPLE], out, workers=2))
     return out, report
+
+
+@pytest.fixture(scope="session")
+def sample_store_dir(
+    sample_build: tuple[Path, BuildReport], tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The sample build loaded into an on-disk store, as `pfocr-ld build --store` would (read-only users)."""
+    from pfocr_ld.store import load_build_output
+
+    out, _ = sample_build
+    folder = tmp_path_factory.mktemp("sample-store") / "store"
+    load_build_output(out, folder)
+    return folder

@@ -164,3 +164,32 @@ def test_query_page_works_without_javascript(browser: Any, served: Served) -> No
         assert errors == []
     finally:
         context.close()
+
+
+def test_gene_list_page_in_chromium(browser: Any, served: Served) -> None:
+    """/enrich: type a list into the labelled form, submit it (a plain form), read the ranked table."""
+    from pfocr_ld.enrichment import enrich, enrichment_json
+    from pfocr_ld.query import open_source
+
+    with open_source(data=[served.out]) as source:
+        expected = enrichment_json(enrich(source, ["ERBB2", "egfr", "AKT1", "Nope1"]), min_size=3)
+    context, page, errors = open_page(browser, served, javascript=False)
+    try:
+        page.goto(served.url + "/")
+        with page.expect_navigation():
+            page.click("text=Find figures for a gene list")
+        page.get_by_label("Genes").fill("ERBB2, egfr\nAKT1 Nope1")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Find figures").click()
+        rows = page.locator("table.enrichment tbody tr")
+        assert rows.count() == len(expected["figures"]) > 0
+        first = rows.first.locator("a")
+        assert expected["figures"][0]["figid"] in (first.get_attribute("href") or "")
+        assert "Nope1" in page.locator(".unmatched").inner_text()
+        page.screenshot(path=str(ARTIFACTS / "gene-list-page.png"), full_page=False)
+        with page.expect_navigation():
+            first.click()
+        assert expected["figures"][0]["figid"] in page.url
+        assert errors == []
+    finally:
+        context.close()

@@ -194,7 +194,8 @@ def test_void_counts_match_the_data(sample_build: tuple[Path, BuildReport], grap
     out, _ = sample_build
     void = rdflib.Graph().parse(out / "void.ttl", format="turtle")
     VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
-    versions = list(void.subjects(RDF.type, VOID.Dataset))
+    # the release and its files (property partitions count their own predicate's triples)
+    versions = [v for v in void.subjects(RDF.type, VOID.Dataset) if (v, VOID.property, None) not in void]
     triples = {int(o) for v in versions for o in void.objects(v, VOID.triples)}
     assert triples == {len(graph)}
     genes = set(graph.subjects(RDF.type, WP.GeneProduct))

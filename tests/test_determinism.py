@@ -35,7 +35,7 @@ def test_output_is_identical_across_workers_and_batch_sizes(
     build(BuildOptions([sample_dir], other, workers=workers, batch_size=batch_size, validate=False))
     reference_files, other_files = _tree(reference), _tree(other)
     assert reference_files.keys() == other_files.keys()
-    assert len(reference_files) == 2 * 55 + 5
+    assert len(reference_files) == 2 * 55 + 6
     differing = [name for name in reference_files if reference_files[name] != other_files[name]]
     assert differing == []
 

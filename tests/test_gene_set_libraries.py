@@ -221,3 +221,132 @@ def test_python_api_takes_the_same_parameters(build_dir: Path) -> None:
             sets[str(plain_value(row["figid"]))].add(str(plain_value(row["geneId"])))
     expected = expected_library(min_size=5, symbol_only=True, taxon="9606")
     assert dict(sets) == {figid: genes for (_, figid), (_, genes) in expected.items()}
+
+
+# Members as symbols (issue 16) ----------------------------------------------------------------------
+def _symbols_of_genes() -> dict[str, set[str]]:
+    """Each NCBI Gene id's symbols in the tables (the ncbigene_symbol column; the gene node's label).
+
+    "NA" is R's missing value in PFOCR's tables: such a gene has no symbol.
+    """
+    symbols: dict[str, set[str]] = defaultdict(set)
+    for row in _gene_rows():
+        symbol = " ".join((row["ncbigene_symbol"] or "").split())
+        if symbol and symbol != "NA":
+            symbols[row["entrez"]].add(symbol)
+    return symbols
+
+
+def as_symbols(library: Library) -> Library:
+    """The library with each gene written as its symbol(s), or its id when the tables give none."""
+    symbols = _symbols_of_genes()
+    return {
+        figid: (title, {member for gene in genes for member in (symbols.get(gene) or {gene})})
+        for figid, (title, genes) in library.items()
+    }
+
+
+def parse_symbol_gmt(text: str) -> Library:
+    sets: Library = {}
+    for line in text.splitlines():
+        name, description, *members = line.split("\t")
+        assert members and name not in sets, line
+        assert len(members) == len(set(members)), f"{name}: a member twice"
+        sets[name] = (description, set(members))
+    return sets
+
+
+def test_symbol_members_differ_from_ids_on_the_sample() -> None:
+    """The checks below can fail: symbols are not ids, every gene has at most one symbol, and some
+    gene of a kept set has none (it is written as its id)."""
+    library = by_figid(expected_library())
+    assert as_symbols(library) != library
+    symbols = _symbols_of_genes()
+    assert all(len(found) == 1 for found in symbols.values())
+    assert any(gene not in symbols for _, genes in library.values() for gene in genes)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [(), ("--strict",), ("--param", "taxon=9606"), ("--param", "min_size=5", "--param", "taxon=10090")],
+)
+def test_members_as_symbols(build_dir: Path, args: tuple[str, ...]) -> None:
+    """--members symbol (and --param symbols=true) writes the genes' symbols; --members id the ids."""
+    params = dict(arg.split("=", 1) for arg in args if "=" in arg)
+    expected = by_figid(
+        expected_library(
+            min_size=int(params.get("min_size", 3)), symbol_only="--strict" in args, taxon=params.get("taxon")
+        )
+    )
+    for option in (("--members", "symbol"), ("--param", "symbols=true")):
+        result = CliRunner().invoke(
+            main, ["query", "gene-sets", "--store", str(build_dir), "--format", "gmt", *args, *option]
+        )
+        assert result.exit_code == 0, result.output
+        assert parse_symbol_gmt(result.stdout) == as_symbols(expected), option
+    assert gene_sets(build_dir, *args, "--members", "id") == expected
+
+
+def test_members_as_symbols_per_organism(build_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "libraries"
+    args = [
+        "query",
+        "gene-sets",
+        "--store",
+        str(build_dir),
+        "--per-organism",
+        str(folder),
+        "--members",
+        "symbol",
+    ]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    expected: dict[str, Library] = defaultdict(dict)
+    for (taxon, figid), value in expected_library(by_taxon=True).items():
+        expected[f"NCBITaxon_{taxon}.gmt"][figid] = value
+    assert sorted(p.name for p in folder.iterdir()) == sorted(expected)
+    for name, sets in expected.items():
+        assert parse_symbol_gmt((folder / name).read_text(encoding="utf-8")) == as_symbols(sets), name
+
+
+def test_members_as_symbols_python_api_and_fallback(build_dir: Path) -> None:
+    """run_named(..., symbols=True) adds ?symbol; write_gmt writes it, or the id of a gene without one."""
+    import io
+
+    import pyoxigraph as ox
+
+    from pfocr_ld.query import get_query, open_source, plain_value, run_named, write_gmt
+
+    with open_source(store=build_dir) as source:
+        rows = list(run_named(source, "gene-sets", symbols=True, taxon="9606"))
+    symbols = _symbols_of_genes()
+    assert rows and all(
+        {str(plain_value(row["symbol"]))} == symbols[str(plain_value(row["geneId"]))] for row in rows
+    )
+    out = io.StringIO()
+    assert write_gmt(rows, out, get_query("gene-sets").gmt or {}) >= 1
+    assert parse_symbol_gmt(out.getvalue()) == as_symbols(by_figid(expected_library(taxon="9606")))
+    # a gene without a symbol (no ?symbol in its row) is written as its NCBI Gene id
+    unlabeled = [{**rows[0], "symbol": None}, *({**row} for row in rows[1:3])]
+    out = io.StringIO()
+    write_gmt(unlabeled, out, get_query("gene-sets").gmt or {})
+    first = out.getvalue().splitlines()[0].split("\t")
+    assert str(plain_value(rows[0]["geneId"])) in first[2:]
+    assert isinstance(rows[0]["geneId"], ox.Literal)
+
+
+def test_members_option_is_for_gene_sets_only(build_dir: Path) -> None:
+    result = CliRunner().invoke(
+        main,
+        [
+            "query",
+            "genes-of-figure",
+            "--store",
+            str(build_dir),
+            "--members",
+            "symbol",
+            "--param",
+            "figid=PMC3376449__fonc-02-00062-g001",
+        ],
+    )
+    assert result.exit_code == 2 and "symbols" in result.output

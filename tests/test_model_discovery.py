@@ -21,7 +21,6 @@ from rdflib.compare import isomorphic
 from pfocr_ld import serve, vocab
 from pfocr_ld.query import open_source, plain_value, run_query
 from pfocr_ld.serve import running_server
-from pfocr_ld.store import load_build_output
 
 REPO = Path(__file__).resolve().parent.parent
 RDF_FORMATS = {
@@ -33,11 +32,8 @@ RDF_FORMATS = {
 
 
 @pytest.fixture(scope="module")
-def store(sample_build, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out, _ = sample_build
-    folder = tmp_path_factory.mktemp("discovery-store") / "store"
-    load_build_output(out, folder)
-    return folder
+def store(sample_store_dir: Path) -> Path:
+    return sample_store_dir
 
 
 @pytest.fixture(scope="module")

@@ -112,13 +112,11 @@ def dump_triples(out: Path) -> set[rdf.Triple]:
 
 
 def jsonld_triples(body: bytes) -> set[rdf.Triple]:
+    # as if read from a build folder: the relative context reference resolves beside jsonld/
+    base = "http://invalid.example/jsonld/document.jsonld"
     nquads = pyld.to_rdf(
         json.loads(body),
-        {
-            "documentLoader": offline_loader(),
-            "format": "application/n-quads",
-            "base": "http://invalid.example/",
-        },
+        {"documentLoader": offline_loader(base=base), "format": "application/n-quads", "base": base},
     )
     return {rdf.from_oxigraph(q) for q in ox.parse(nquads.encode("utf-8"), ox.RdfFormat.N_QUADS)}
 

@@ -33,6 +33,7 @@ REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "examples" / "pfocr-sample"
 FIGURE_SUBJECT = re.compile(rb"^<[^>]*/figures/([^>#/]+)\.html> a ", re.MULTILINE)
 DOCUMENTED = ("pfocr.ttl", "pfocr.nt.gz", "jsonld", "schemaorg", "void.ttl", "report.json", "context.jsonld")
+DOCUMENTED += ("changes.json",)
 
 
 def cli(*args: str | Path) -> list[str]:

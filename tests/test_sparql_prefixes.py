@@ -16,7 +16,6 @@ import pytest
 from pfocr_ld.query import QueryError, open_source, plain_value, run_query
 from pfocr_ld.serve import running_server
 from pfocr_ld.sparql import PREDECLARED, syntax_error_message
-from pfocr_ld.store import load_build_output
 
 # "Genes of a pathway" as WikiPathways users write it, prefixes left to the endpoint.
 UNDECLARED = """SELECT DISTINCT ?geneProduct ?label WHERE {
@@ -30,11 +29,8 @@ UNKNOWN = 'SELECT * WHERE { ?s a wp:Pathway ; xyz:bar ?o . FILTER(?o != "a:b") }
 
 
 @pytest.fixture(scope="module")
-def store(sample_build, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out, _ = sample_build
-    folder = tmp_path_factory.mktemp("prefix-store") / "store"
-    load_build_output(out, folder)
-    return folder
+def store(sample_store_dir: Path) -> Path:
+    return sample_store_dir
 
 
 def _labels(rows) -> list[str]:

@@ -68,7 +68,7 @@ def test_streaming_build_equals_single_batch_build(corpora: dict[int, Path], tmp
     _build(corpus, tmp_path / "streaming", "--workers", "2", "--batch-size", "17")
     _build(corpus, tmp_path / "single", "--workers", "1", "--batch-size", "100000")
     streaming, single = _tree(tmp_path / "streaming"), _tree(tmp_path / "single")
-    assert streaming.keys() == single.keys() and len(streaming) == 2 * 300 + 5
+    assert streaming.keys() == single.keys() and len(streaming) == 2 * 300 + 6
     assert [name for name in streaming if streaming[name] != single[name]] == []
 
 

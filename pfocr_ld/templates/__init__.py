@@ -52,7 +52,13 @@ def script_json(value: Any) -> str:
 
 
 # Page shell --------------------------------------------------------------------------------------
-_NAV = (("", "Home"), ("/figures", "Figures"), ("/sparql", "SPARQL"), ("/void", "Dataset"))
+_NAV = (
+    ("", "Home"),
+    ("/figures", "Figures"),
+    ("/enrich", "Gene list"),
+    ("/sparql", "SPARQL"),
+    ("/void", "Dataset"),
+)
 
 
 def page(
@@ -606,6 +612,8 @@ optical character recognition found in them, as schema.org- and WikiPathways-ali
 <ul>
 <li><a href="{esc(root + figures_path)}">Browse the figures</a>: each figure's page is also its identifier,
 and answers with Turtle, N-Triples or JSON-LD to clients that ask for them.</li>
+<li><a href="{esc(root)}/enrich">Find figures for a gene list</a>: figures ranked by over-representation
+of your genes (hypergeometric p-value, FDR), also as JSON for programs.</li>
 <li><a href="{esc(root)}/sparql">Query with SPARQL</a> on the query page, or from any SPARQL 1.1 client
 at <code>{esc(root)}/sparql</code>.</li>
 <li><a href="{esc(root)}/void">The dataset description</a> (VoID, DCAT): release, licence, counts and
