@@ -36,6 +36,7 @@ from pfocr_ld.query import (
     QueryError,
     Source,
     bind,
+    gene_id_of,
     get_query,
     inject_values,
     open_source,
@@ -46,7 +47,6 @@ from pfocr_ld.query import (
 #: Smallest figure gene set kept in the library (PFOCR's GMT files keep figures with ≥ 3 genes).
 DEFAULT_MIN_SIZE = 3
 
-_GENE_ID = re.compile(r"^(?:ncbigene:)?([0-9]{1,12})$", re.IGNORECASE)
 
 _SYMBOLS_OF_TAXON = """
 PREFIX dcterms: <http://purl.org/dc/terms/>
@@ -208,9 +208,9 @@ def resolve_genes(items: Sequence[str], symbols: dict[str, str]) -> tuple[list[s
     ids: list[str] = []
     unmatched: list[str] = []
     for item in items:
-        match = _GENE_ID.match(item)
-        if match:
-            ids.append(match.group(1))
+        gene_id = gene_id_of(item)
+        if gene_id is not None:
+            ids.append(gene_id)
             continue
         found = by_symbol.get(item.casefold())
         if found:

@@ -118,11 +118,18 @@ def _parse_figid(value: str) -> tuple[str, Term]:
     return "figid", ox.Literal(value)
 
 
+def gene_id_of(value: str) -> str | None:
+    """The NCBI Gene id a gene value names (``7099``, ``ncbigene:7099``, its identifiers.org IRI), as
+    written; ``None`` when the value is not an id (then it is a symbol)."""
+    match = _GENE_ID.match(value.strip())
+    return match.group(1) if match else None
+
+
 def _parse_gene(value: str) -> tuple[str, Term]:
     value = _text(value, "gene", spaces=False, limit=100)
-    match = _GENE_ID.match(value)
-    if match:
-        return "id", ox.NamedNode(vocab.gene_iri(match.group(1)))
+    gene_id = gene_id_of(value)
+    if gene_id is not None:
+        return "id", ox.NamedNode(vocab.gene_iri(gene_id))
     # Anything else is an NCBI symbol, matched exactly (symbols are case-sensitive: TP53 vs Tp53).
     return "symbol", ox.Literal(value)
 
