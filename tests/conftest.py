@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -39,3 +40,25 @@ def sample_store_dir(
     folder = tmp_path_factory.mktemp("sample-store") / "store"
     load_build_output(out, folder)
     return folder
+
+
+ReleaseReader = Callable[[Path], dict[str, bytes]]
+
+
+def _release_files(root: Path) -> dict[str, bytes]:
+    """The files a reader finds through the documented names of a build folder (symlinks followed,
+    the tool's .pfocr-ld/ folder aside), by path relative to it."""
+    found: dict[str, bytes] = {}
+    for folder, folders, files in os.walk(root, followlinks=True):
+        if Path(folder) == root:
+            folders[:] = [name for name in folders if name != ".pfocr-ld"]
+        for name in files:
+            path = Path(folder) / name
+            found[str(path.relative_to(root))] = path.read_bytes()
+    return dict(sorted(found.items()))
+
+
+@pytest.fixture(scope="session")
+def release_files() -> ReleaseReader:
+    """:func:`_release_files`, for tests that compare whole releases."""
+    return _release_files

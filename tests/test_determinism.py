@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import filecmp
-import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,29 +11,21 @@ import pytest
 from pfocr_ld.build import BuildOptions, build
 
 
-def _tree(root: Path) -> dict[str, bytes]:
-    """The files a reader finds through the documented names (symlinks followed, the tool's
-    .pfocr-ld/ folder aside)."""
-    found: dict[str, bytes] = {}
-    for folder, folders, files in os.walk(root, followlinks=True):
-        if Path(folder) == root:
-            folders[:] = [name for name in folders if name != ".pfocr-ld"]
-        for name in files:
-            path = Path(folder) / name
-            found[str(path.relative_to(root))] = path.read_bytes()
-    return dict(sorted(found.items()))
-
-
 @pytest.mark.parametrize(("workers", "batch_size"), [(1, 1000), (2, 7), (2, 1)])
 def test_output_is_identical_across_workers_and_batch_sizes(
-    tmp_path: Path, sample_dir: Path, monkeypatch: pytest.MonkeyPatch, workers: int, batch_size: int
+    tmp_path: Path,
+    sample_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    workers: int,
+    batch_size: int,
+    release_files: Callable[[Path], dict[str, bytes]],
 ) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
     reference = tmp_path / "reference"
     build(BuildOptions([sample_dir], reference, workers=2, batch_size=250, validate=False))
     other = tmp_path / "other"
     build(BuildOptions([sample_dir], other, workers=workers, batch_size=batch_size, validate=False))
-    reference_files, other_files = _tree(reference), _tree(other)
+    reference_files, other_files = release_files(reference), release_files(other)
     assert reference_files.keys() == other_files.keys()
     assert len(reference_files) == 2 * 55 + 6
     differing = [name for name in reference_files if reference_files[name] != other_files[name]]
@@ -41,7 +33,10 @@ def test_output_is_identical_across_workers_and_batch_sizes(
 
 
 def test_two_builds_with_validation_are_byte_identical(
-    tmp_path: Path, sample_dir: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    sample_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    release_files: Callable[[Path], dict[str, bytes]],
 ) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
     first, second = tmp_path / "first", tmp_path / "second"
@@ -49,7 +44,7 @@ def test_two_builds_with_validation_are_byte_identical(
     build(BuildOptions([sample_dir], second))
     comparison = filecmp.dircmp(first, second)
     assert comparison.diff_files == [] and comparison.left_only == [] and comparison.right_only == []
-    assert _tree(first) == _tree(second)
+    assert release_files(first) == release_files(second)
 
 
 def test_turtle_blocks_are_sorted_by_figid(tmp_path: Path, sample_dir: Path) -> None:

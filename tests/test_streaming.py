@@ -7,25 +7,13 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import psutil
 import pytest
 
 from pfocr_ld.synth import synthesize
-
-
-def _tree(root: Path) -> dict[str, bytes]:
-    """The files a reader finds through the documented names (symlinks followed, the tool's
-    .pfocr-ld/ folder aside)."""
-    found: dict[str, bytes] = {}
-    for folder, folders, files in os.walk(root, followlinks=True):
-        if Path(folder) == root:
-            folders[:] = [name for name in folders if name != ".pfocr-ld"]
-        for name in files:
-            path = Path(folder) / name
-            found[str(path.relative_to(root))] = path.read_bytes()
-    return dict(sorted(found.items()))
 
 
 def _build(corpus: Path, out: Path, *options: str) -> int:
@@ -63,11 +51,13 @@ def corpora(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
     return sizes
 
 
-def test_streaming_build_equals_single_batch_build(corpora: dict[int, Path], tmp_path: Path) -> None:
+def test_streaming_build_equals_single_batch_build(
+    corpora: dict[int, Path], tmp_path: Path, release_files: Callable[[Path], dict[str, bytes]]
+) -> None:
     corpus = corpora[300]
     _build(corpus, tmp_path / "streaming", "--workers", "2", "--batch-size", "17")
     _build(corpus, tmp_path / "single", "--workers", "1", "--batch-size", "100000")
-    streaming, single = _tree(tmp_path / "streaming"), _tree(tmp_path / "single")
+    streaming, single = release_files(tmp_path / "streaming"), release_files(tmp_path / "single")
     assert streaming.keys() == single.keys() and len(streaming) == 2 * 300 + 6
     assert [name for name in streaming if streaming[name] != single[name]] == []
 
