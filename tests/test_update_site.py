@@ -125,8 +125,9 @@ _scalars = st.one_of(
 )
 _values = st.recursive(
     _scalars,
-    lambda inner: st.lists(inner, max_size=3)
-    | st.dictionaries(st.text(min_size=1, max_size=8), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(min_size=1, max_size=8), inner, max_size=3)
+    ),
     max_leaves=8,
 )
 _keys = st.text(alphabet="abcdefghij_-", min_size=1, max_size=8).filter(lambda k: k != BLOCK_KEY)
@@ -159,3 +160,43 @@ def test_rewrite_keeps_every_other_field(before, after, old_block, document) -> 
         k: v for k, v in fields.items() if k != BLOCK_KEY
     }
     assert rewrite_record(new_text, document) is None
+
+
+# Jekyll reads front matter with Ruby's Psych (YAML 1.1), not PyYAML: the site's own parser must see
+# exactly the release's document in the block and every other field as before.
+_PSYCH = r"""
+require "yaml"
+require "json"
+require "date"
+out = {}
+ARGV.each do |path|
+  text = File.read(path, encoding: "UTF-8")
+  front = text.split(/^---[ \t]*$/, 3)[1]
+  out[path] = YAML.safe_load(front, permitted_classes: [Date, Time])
+end
+puts JSON.generate(out)
+"""
+
+
+def _psych_front_matter(paths: list[Path]) -> dict[str, dict]:
+    result = subprocess.run(
+        ["ruby", "-e", _PSYCH, *map(str, paths)], capture_output=True, text=True, timeout=120, check=True
+    )
+    return json.loads(result.stdout)
+
+
+def test_jekylls_yaml_reads_the_release_document(sample_dir: Path, sample_build, tmp_path: Path) -> None:
+    release, _ = sample_build
+    site = tmp_path / "site"
+    shutil.copytree(sample_dir, site)
+    records = sorted((site / "_figures").glob("*.md"))
+    before = _psych_front_matter(records)
+    assert _cli("update-site", str(release), str(site)).returncode == 0
+    after = _psych_front_matter(records)
+    for path in records:
+        fields_before, fields_after = before[str(path)], after[str(path)]
+        document = json.loads((release / "schemaorg" / f"{path.stem}.jsonld").read_text(encoding="utf-8"))
+        assert fields_after[BLOCK_KEY] == document, path.name
+        assert {k: v for k, v in fields_after.items() if k != BLOCK_KEY} == {
+            k: v for k, v in fields_before.items() if k != BLOCK_KEY
+        }, path.name
