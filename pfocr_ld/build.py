@@ -18,9 +18,10 @@ import os
 import sys
 import threading
 import time
+from array import array
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,16 @@ import click
 import orjson
 
 from pfocr_ld import rdf, vocab
+from pfocr_ld.cache import (
+    CacheUnusable,
+    CacheWriter,
+    RecordingOrganisms,
+    Reuse,
+    describe_input,
+    fingerprint,
+    resolution_signatures,
+    value_rows,
+)
 from pfocr_ld.changes import (
     DIGESTS_KEY,
     PREVIOUS_VERSION_KEY,
@@ -38,7 +49,7 @@ from pfocr_ld.changes import (
     read_previous,
     version_id,
 )
-from pfocr_ld.labels import Resolution, Votes
+from pfocr_ld.labels import Resolution, Votes, figure_values
 from pfocr_ld.mapping import Mapper
 from pfocr_ld.model import ModelResult, figure_from_source
 from pfocr_ld.records import (
@@ -59,7 +70,15 @@ from pfocr_ld.release import (
     check_inputs,
     check_not_inside,
 )
-from pfocr_ld.writers import CHANGES, OutputWriter, SerializedFigure, drop_sent, serialize_figure
+from pfocr_ld.writers import (
+    CHANGES,
+    NTRIPLES_GZ,
+    FigureSpans,
+    OutputWriter,
+    SerializedFigure,
+    drop_sent,
+    serialize_figure,
+)
 
 DEFAULT_BATCH_SIZE = 250
 
@@ -80,6 +99,8 @@ class BuildOptions:
     shrink_limit: float = DEFAULT_SHRINK_LIMIT
     #: a SPARQL endpoint that will serve the release, named in void.ttl (void:sparqlEndpoint)
     sparql_endpoint: str | None = None
+    #: build every record, reusing nothing of the previous release (see pfocr_ld.cache)
+    full: bool = False
 
 
 @dataclass
@@ -91,17 +112,42 @@ class FigureResult:
     papers: set[str]
     mentions: int
     validation_warnings: int = 0
+    #: a reused figure's JSON-LD documents in the previous release (its bytes were not made again)
+    documents_from: tuple[str, str] | None = None
 
 
 @dataclass
-class BatchResult:
+class SourceResult:
+    """What one record file gave: its published figures, its report rows, what it depended on."""
+
+    path: str
     figures: list[FigureResult] = field(default_factory=list)
+    #: errors (rejections), in report order
     problems: list[Problem] = field(default_factory=list)
-    #: the batch's warnings as report.json rows, one JSON object a line, in report order
+    #: its warnings as report.json rows, one JSON object a line, in report order
     warning_lines: bytes = b""
     #: how many of those rows SHACL validation wrote (the rest come from reading the records)
     validation_warning_rows: int = 0
     records_read: int = 0
+    #: for the build cache (:mod:`pfocr_ld.cache`): the files read, organism names looked up, and
+    #: each modelled record's values in the release-wide vote
+    inputs: list[list[Any]] = field(default_factory=list)
+    organisms: dict[str, str | None] = field(default_factory=dict)
+    votes: list[list[list[Any]]] = field(default_factory=list)
+    #: the previous release's cache entry it was taken from (``None``: built now)
+    reused: dict[str, Any] | None = None
+    #: a reused file's rejections, as report rows (a built one's are ``problems``)
+    rejected_rows: list[dict[str, Any]] | None = None
+
+    def rejections(self) -> list[dict[str, Any]]:
+        if self.rejected_rows is not None:
+            return self.rejected_rows
+        return [problem.as_dict() for problem in self.problems]
+
+
+@dataclass
+class BatchResult:
+    sources: list[SourceResult] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -204,44 +250,45 @@ def collect_batch(sources: Sequence[RecordSource]) -> Votes:
 
 
 def process_batch(sources: Sequence[RecordSource]) -> BatchResult:
-    """Read, model, map, serialise and validate one batch of record files."""
+    """Read, model, map, serialise and validate one batch of record files; a result per file."""
     state = _STATE
     assert state is not None, "worker not initialised"
-    result = BatchResult()
-    problem_positions: list[int] = []
     clock = time.perf_counter
     timings = {"read": 0.0, "map": 0.0, "serialize": 0.0, "validate": 0.0}
-    done: list[FigureResult] = []
-    # Problems are ordered by the position of their source in the batch (batches come in source
-    # order), so report.json's order is the same whatever the batch size.
-    position: dict[str, int] = {}
+    results = [SourceResult(source.path) for source in sources]
+    # Every problem is filed under the position of its source in the batch, so that report.json's
+    # order is the same whatever the batch size (or whether the source was rebuilt or reused).
+    filed: list[list[Problem]] = [[] for _ in sources]
+    done: list[tuple[int, FigureResult]] = []
+    position: dict[tuple[str, str], int] = {}  # (figid, source file) → position, for validation
+    now = time.time()
     for index, source in enumerate(sources):
+        result = results[index]
+        organisms = RecordingOrganisms(state.organisms)
         started = clock()
         try:
             records = list(read_source(source))
         except Exception as error:  # one bad file is one rejected record, never a crash
             records = [SourceRecord(source.path, {}, {}, [_unexpected(source.path, error)])]
         timings["read"] += clock() - started
+        consulted: dict[str, None] = {source.path: None}
         for record in records:
+            consulted.update(dict.fromkeys(record.consulted))
             result.records_read += 1
             started = clock()
             try:
-                modelled = figure_from_source(record, state.organisms)
+                modelled = figure_from_source(record, organisms)
             except Exception as error:  # as above
                 modelled = ModelResult(None, [_unexpected(record.path, error)])
-            for problem in modelled.problems:
-                problem_positions.append(index)
-                result.problems.append(problem)
-            if modelled.figure is not None:
-                position[modelled.figure.figid] = index
+            filed[index].extend(modelled.problems)
             figure = modelled.figure
             if figure is None:
                 timings["map"] += clock() - started
                 continue
+            result.votes.append(value_rows(figure_values(figure)))
+            position[figure.figid, record.path] = index
             figure, conflicts = state.resolution.apply(figure)
-            for problem in conflicts:
-                problem_positions.append(index)
-                result.problems.append(problem)
+            filed[index].extend(conflicts)
             graph = state.mapper.map(figure)
             state.resolution.complete(graph)
             mapped = clock()
@@ -252,42 +299,50 @@ def process_batch(sources: Sequence[RecordSource]) -> BatchResult:
             timings["serialize"] += clock() - mapped
             mentions = len(figure.genes) + len(figure.chemicals) + len(figure.diseases)
             done.append(
-                FigureResult(serialized, record.path, graph.genes, graph.chemicals, graph.papers, mentions)
+                (
+                    index,
+                    FigureResult(
+                        serialized, record.path, graph.genes, graph.chemicals, graph.papers, mentions
+                    ),
+                )
             )
+        result.inputs = [describe_input(path, now) for path in consulted]
+        result.organisms = organisms.looked_up
 
     if state.validator is not None and done:
         started = clock()
         outcome = state.validator.validate(
-            [(r.serialized.figid, r.serialized.iri, r.serialized.block_ntriples, r.source_file) for r in done]
+            [
+                (r.serialized.figid, r.serialized.iri, r.serialized.block_ntriples, r.source_file)
+                for _, r in done
+            ]
         )
         for problem in outcome.problems:
-            problem_positions.append(position.get(problem.figid or "", len(sources)))
-            result.problems.append(problem)
+            where = position.get((problem.figid or "", problem.file), len(sources) - 1)
+            filed[where].append(problem)
             if problem.severity != "error":
-                result.validation_warning_rows += 1
-        for figure_result in done:
+                results[where].validation_warning_rows += 1
+        for index, figure_result in done:
             figure_result.serialized.block_ntriples = b""  # not needed by the main process
             figid = figure_result.serialized.figid
             if figid not in outcome.rejected:
                 figure_result.validation_warnings = outcome.warnings.get(figid, 0)
-                result.figures.append(figure_result)
+                results[index].figures.append(figure_result)
         timings["validate"] += clock() - started
     else:
-        result.figures = done
+        for index, figure_result in done:
+            results[index].figures.append(figure_result)
     # Batches reach a worker in source order, so the first figure of the dump that needs a
     # description is always one its worker sent in full.
-    for figure_result in result.figures:
-        drop_sent(figure_result.serialized, state.sent)
-    ordered = sorted(
-        zip(problem_positions, result.problems, strict=True),
-        key=lambda pair: (pair[0], *_problem_order(pair[1].as_dict())),
-    )
-    result.problems = [p for _, p in ordered if p.severity == "error"]
-    result.warning_lines = b"".join(
-        orjson.dumps(p.as_dict()) + b"\n" for _, p in ordered if p.severity != "error"
-    )
-    result.seconds = timings
-    return result
+    for result, problems in zip(results, filed, strict=True):
+        for figure_result in result.figures:
+            drop_sent(figure_result.serialized, state.sent)
+        ordered = sorted(problems, key=lambda problem: _problem_order(problem.as_dict()))
+        result.problems = [p for p in ordered if p.severity == "error"]
+        result.warning_lines = b"".join(
+            orjson.dumps(p.as_dict()) + b"\n" for p in ordered if p.severity != "error"
+        )
+    return BatchResult(results, timings)
 
 
 # Main side ---------------------------------------------------------------------------------------
@@ -315,6 +370,10 @@ class BuildReport:
     outputs: dict[str, str] = field(default_factory=dict)
     #: the terminal's line about changes.json (not in report.json)
     changes: str = ""
+    #: record files whose output came from the previous release's build cache, and how the build
+    #: used the cache (terminal and --timings only: report.json is the same either way)
+    reused: int = 0
+    cache: str = ""
 
     @property
     def exit_status(self) -> int:
@@ -348,6 +407,8 @@ class BuildReport:
             "published": self.published,
             "triples": self.triples,
             "worker_seconds": self.seconds,
+            "reused_record_files": self.reused,
+            "cache": self.cache,
         }
 
     def summary(self) -> str:
@@ -436,7 +497,16 @@ def build(options: BuildOptions) -> BuildReport:
             read_previous(folder.previous.folder, folder.previous.manifest) if folder.previous else None
         )
         try:
-            report, figids, manifest = _build(options, staging, previous)
+            try:
+                report, figids, manifest = _build(
+                    options, staging, previous, folder.previous.folder if folder.previous else None
+                )
+            except CacheUnusable as reason:
+                # Found corrupt midway (its checks run as its bytes are read): never trusted in part.
+                folder.discard()
+                staging = _new_release(folder)
+                report, figids, manifest = _build(replace(options, full=True), staging, previous)
+                report.cache = f"a clean build ({reason})"
         except OSError as error:
             folder.discard()
             name = str(error.filename or "")
@@ -456,15 +526,19 @@ def build(options: BuildOptions) -> BuildReport:
 
 
 def _first_pass(
-    batches: Sequence[Sequence[RecordSource]], workers: int, organisms: OrganismIndex, show_progress: bool
+    batches: Sequence[Sequence[RecordSource]],
+    workers: int,
+    organisms: OrganismIndex,
+    show_progress: bool,
+    votes: Votes,
 ) -> Resolution:
     """Vote on the values of shared nodes over the whole release (see :mod:`pfocr_ld.labels`).
 
-    Counts add up in any order, so the outcome depends on the input only. Counting happens in the
-    workers: sending each record's values to the main process instead cost more in pickling (0.35 s
-    for 2,000 records, 2 MB) than the counting itself.
+    ``votes`` holds the votes of the record files an incremental build reuses (read from the
+    cache); the workers count those of ``batches``. Counts add up in any order, so the outcome
+    depends on the input only. Counting happens in the workers: sending each record's values to the
+    main process instead cost more in pickling (0.35 s for 2,000 records, 2 MB) than the counting.
     """
-    votes = Votes()
     if workers <= 1 or len(batches) <= 1:
         _init_collector(organisms)
         results: Iterator[Votes] = map(collect_batch, batches)
@@ -501,9 +575,17 @@ def _write_error(out: Path, error: OSError) -> ReleaseWriteError:
 
 
 def _build(
-    options: BuildOptions, staging: Path, previous: PreviousState | None = None
+    options: BuildOptions,
+    staging: Path,
+    previous: PreviousState | None = None,
+    previous_folder: Path | None = None,
 ) -> tuple[BuildReport, list[str], dict[str, Any]]:
-    """Build into ``staging``; the figids published and the keys the release's manifest adds."""
+    """Build into ``staging``; the figids published and the keys the release's manifest adds.
+
+    Record files whose output the previous release (in ``previous_folder``) cached and whose inputs
+    did not change are reused (:mod:`pfocr_ld.cache`), the rest built by the workers; both are
+    merged in the same order through the same writer.
+    """
     from pfocr_ld.void import DatasetStatistics, build_date, describe_dataset, version_iri
 
     started = time.perf_counter()
@@ -511,7 +593,18 @@ def _build(
     discovery = discover(options.paths)
     setup_problems = list(discovery.problems)
     organisms = read_organism_pages(discovery.organism_dirs, setup_problems)
-    writer = OutputWriter(staging, compress_turtle=options.compress)
+    build_fingerprint = fingerprint(
+        base=options.base, compress=options.compress, validate=options.validate, shapes=options.shapes
+    )
+    reuse = Reuse.open(
+        previous_folder, build_fingerprint, organisms, discovery.sources, full=options.full
+    )
+    cache = CacheWriter(staging, build_fingerprint)
+    if reuse.previous is not None:
+        cache.continue_from(reuse.previous)
+    writer = OutputWriter(
+        staging, compress_turtle=options.compress, library=reuse.description, on_publish=cache.description
+    )
     warnings_file = open(writer.staging / "warnings.jsonl", "wb")  # noqa: SIM115 - closed below
     for problem in sorted(setup_problems, key=lambda p: _problem_order(p.as_dict())):
         if problem.severity == "error":
@@ -522,19 +615,32 @@ def _build(
     statistics = DatasetStatistics()
     seen_figids: dict[str, str] = {}
     digests: dict[str, str] = {}  # figid → digest of what it publishes (pfocr_ld.changes)
+    published_figids: list[str] = []  # in release order, for the cache
+    spans = array("q")  # their own blocks' places in the dumps, 4 numbers each, for the cache
     stage_seconds: dict[str, float] = {}
     main_write_seconds = 0.0
-    batches = _batches(discovery.sources, max(1, options.batch_size))
     workers = options.workers or os.cpu_count() or 1
     show_progress = sys.stderr.isatty() if options.progress is None else options.progress
     prefetcher: _Prefetcher | None = None
     pool: Any = None
     try:
         first_pass_started = time.perf_counter()
-        resolution = _first_pass(batches, workers, organisms, show_progress)
+        voting = _batches(reuse.fresh_sources(), max(1, options.batch_size))
+        votes = reuse.votes()
+        resolution = _first_pass(voting, workers, organisms, show_progress, votes)
+        signatures = resolution_signatures(resolution)
+        reuse.drop_disputed(signatures)
         stage_seconds["first pass (wall)"] = time.perf_counter() - first_pass_started
+        batches = _batches(reuse.fresh_sources(), max(1, options.batch_size))
+        report.reused = len(discovery.sources) - sum(map(len, batches))
+        report.cache = reuse.note or (
+            f"an incremental build: {report.reused} of {len(discovery.sources)} record files reused from "
+            "the previous release"
+        )
         init_args = (options.base, organisms, options.compress, options.validate, options.shapes, resolution)
-        if workers <= 1 or len(batches) <= 1:
+        if not batches:
+            results: Iterator[BatchResult] = iter(())
+        elif workers <= 1 or len(batches) <= 1:
             _init_worker(*init_args)
             results = map(process_batch, batches)
         else:
@@ -543,16 +649,27 @@ def _build(
             prefetcher = _Prefetcher(batches, ahead=2 * workers + 2)
             # imap keeps input order; a few batches in flight per worker bound the memory.
             results = pool.imap(process_batch, batches, chunksize=1)
-        with _progress(len(discovery.sources), show_progress) as bar:
-            for batch, batch_result in zip(batches, results, strict=True):
-                report.records_read += batch_result.records_read
+
+        def built() -> Iterator[SourceResult]:
+            for batch_result in results:
                 for name, seconds in batch_result.seconds.items():
                     stage_seconds[name] = stage_seconds.get(name, 0.0) + seconds
-                report.rejected.extend(problem.as_dict() for problem in batch_result.problems)
-                warnings_file.write(batch_result.warning_lines)
-                report.warning_count += batch_result.warning_lines.count(b"\n")
-                report.validation_warning_rows += batch_result.validation_warning_rows
-                for figure in batch_result.figures:
+                yield from batch_result.sources
+                if prefetcher is not None:
+                    prefetcher.consumed()
+
+        fresh = built()
+        with _progress(len(discovery.sources), show_progress) as bar:
+            for source in discovery.sources:
+                result = reuse.result(source) or next(fresh)
+                assert result.path == source.path, "results out of order"
+                report.records_read += result.records_read
+                report.rejected.extend(result.rejections())
+                warnings_file.write(result.warning_lines)
+                report.warning_count += result.warning_lines.count(b"\n")
+                report.validation_warning_rows += result.validation_warning_rows
+                published: list[tuple[FigureResult, FigureSpans]] = []
+                for figure in result.figures:
                     figid = figure.serialized.figid
                     if figid in seen_figids:
                         report.rejected.append(
@@ -569,13 +686,14 @@ def _build(
                     seen_figids[figid] = figure.source_file
                     digests[figid] = figure.serialized.digest
                     write_started = time.perf_counter()
-                    writer.add(figure.serialized)
+                    spans.extend(writer.add(figure.serialized, figure.documents_from))
                     main_write_seconds += time.perf_counter() - write_started
+                    published.append(figure)
+                    published_figids.append(figid)
                     statistics.add(figure)
                     report.validation_warnings += figure.validation_warnings
-                bar.update(len(batch))
-                if prefetcher is not None:
-                    prefetcher.consumed()
+                cache.add(_cache_entry(cache, source, result, published, reuse))
+                bar.update(1)
         if pool is not None:
             pool.close()
             pool.join()
@@ -585,11 +703,14 @@ def _build(
         with contextlib.suppress(OSError):  # a full disk fails the flush; the folder goes anyway
             warnings_file.close()
         writer.abort()
+        cache.abort()
+        reuse.close()
         raise
     finally:
         if prefetcher is not None:
             prefetcher.stop()
     warnings_file.close()
+    reuse.close()
 
     report.published = writer.figures
     statistics.triples = writer.triples
@@ -631,12 +752,68 @@ def _build(
     report.elapsed = round(time.perf_counter() - started, 3)
     _write_report(report, writer.staging / "warnings.jsonl", writer.staging / "report.json")
     writer.finish(void_turtle)
+    cache.finish(signatures, votes, writer.turtle_name, NTRIPLES_GZ, published_figids, spans)
     manifest = {
         DIGESTS_KEY: {figid: digests[figid] for figid in sorted(digests)},
         VERSION_KEY: this_version,
         PREVIOUS_VERSION_KEY: previous_version,
     }
     return report, list(seen_figids), manifest
+
+
+def _cache_entry(
+    cache: CacheWriter,
+    source: RecordSource,
+    result: SourceResult,
+    published: Sequence[FigureResult],
+    reuse: Reuse,
+) -> dict[str, Any] | bytes:
+    """The cache's line for one record file (see :mod:`pfocr_ld.cache`)."""
+    if result.reused is not None:
+        if len(published) == len(result.figures):
+            # Its string and description numbers and data are the previous cache's, which this one
+            # continues.
+            cache.live += result.reused["vb"][2] + result.reused["wb"][2]
+            return reuse.line(source)
+        return {**result.reused, "ok": False, "f": []}  # now a duplicate of an earlier file's figure
+    figures = []
+    for figure in published:
+        serialized = figure.serialized
+        figures.append(
+            {
+                "id": serialized.figid,
+                "iri": serialized.iri,
+                "file": figure.source_file,
+                "n": serialized.own_triples,
+                "s": [cache.description_number(key) for key in serialized.shared_keys],
+                "d": serialized.digest,
+                "pr": cache.counts_of(serialized.own_predicates),
+                "cl": cache.counts_of(serialized.own_classes),
+                "ty": serialized.own_typed,
+                "g": cache.strings_of(figure.genes),
+                "c": cache.strings_of(figure.chemicals),
+                "pa": cache.strings_of(figure.papers),
+                "m": figure.mentions,
+                "vw": figure.validation_warnings,
+            }
+        )
+    return {
+        "p": source.path,
+        "t": list(source.table_dirs),
+        # reusable only when every figure it gave is in this release (not a rejected duplicate)
+        "ok": len(published) == len(result.figures),
+        "i": result.inputs,
+        "o": result.organisms,
+        # the nodes it names, for a quick test against the nodes whose vote changed
+        "nk": sorted({key for record in result.votes for _, key, _ in record}),
+        # its votes, read only when it changes or a node it names changes (pfocr_ld.cache)
+        "vb": cache.blob(orjson.dumps(result.votes)),
+        "r": result.records_read,
+        "e": [problem.as_dict() for problem in result.problems],
+        "wb": cache.blob(result.warning_lines),
+        "vw": result.validation_warning_rows,
+        "f": figures,
+    }
 
 
 def _write_report(report: BuildReport, warnings_path: Path, target: Path) -> None:
@@ -740,6 +917,12 @@ class _progress:
     "--force", is_flag=True, help="Publish the new release even if it shrinks below --shrink-limit."
 )
 @click.option(
+    "--full",
+    is_flag=True,
+    help="Build every record again, reusing nothing of the previous release's build cache "
+    "(the output is the same; only slower).",
+)
+@click.option(
     "--sparql-endpoint",
     default=None,
     metavar="URL",
@@ -761,6 +944,7 @@ def build_command(
     shrink_limit: float,
     force: bool,
     sparql_endpoint: str | None,
+    full: bool,
 ) -> None:
     """Build Turtle, N-Triples, JSON-LD and VoID from PFOCR records under PATHS.
 
@@ -797,9 +981,11 @@ def build_command(
             force=force,
             shrink_limit=shrink_limit,
             sparql_endpoint=sparql_endpoint,
+            full=full,
         )
     )
     click.echo(report.summary(), err=True)
+    click.echo(f"Build cache: {report.cache}.", err=True)
     click.echo(report.changes, err=True)
     if store_dir is not None:
         from pfocr_ld.store import StoreError, load_build_output

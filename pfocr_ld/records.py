@@ -503,6 +503,8 @@ class SourceRecord:
     fields: dict[str, Any]
     tables: dict[str, Table]
     problems: list[Problem]
+    #: every companion-table path looked for, found or not (what an incremental build must watch)
+    consulted: tuple[str, ...] = ()
 
 
 @dataclass
@@ -634,6 +636,7 @@ def read_source(source: RecordSource) -> Iterator[SourceRecord]:
     for fields in records:
         problems: list[Problem] = []
         tables: dict[str, Table] = {}
+        consulted: list[str] = []
         figid = fields.get("figid")
         for kind in TABLE_KINDS:
             if kind in fields and fields[kind] not in (None, "", [], ".na.character", "NA"):
@@ -644,11 +647,13 @@ def read_source(source: RecordSource) -> Iterator[SourceRecord]:
             if not isinstance(figid, str) or not figid or "/" in figid or "\\" in figid:
                 continue
             for folder in source.table_dirs:
+                table_path = os.path.join(folder, f"{figid}-{kind}.tsv")
+                consulted.append(table_path)
                 try:
-                    table = read_table(Path(folder) / f"{figid}-{kind}.tsv", problems)
+                    table = read_table(Path(table_path), problems)
                 except FileNotFoundError:
                     continue
                 if table is not None:
                     tables[kind] = table
                 break  # found (perhaps unreadable, which is reported): look no further
-        yield SourceRecord(source.path, fields, tables, problems)
+        yield SourceRecord(source.path, fields, tables, problems, tuple(consulted))

@@ -4,7 +4,8 @@ Layout of ``OUT`` (what a reader sees is the documented names; the rest is the t
 
     OUT/.pfocr-ld/lock                 flock(2) of the build writing into OUT (holder written inside)
     OUT/.pfocr-ld/releases/<n>/        one folder per release: pfocr.ttl, pfocr.nt.gz, jsonld/, …,
-                                       plus manifest.json, the list of what the build wrote there
+                                       plus manifest.json, the list of what the build wrote there,
+                                       and build-cache/, what the next build may reuse (pfocr_ld.cache)
     OUT/.pfocr-ld/current              symlink -> releases/<n>, the live release
     OUT/pfocr.ttl, OUT/jsonld, …       fixed symlinks -> .pfocr-ld/current/<name>
 
@@ -36,6 +37,7 @@ from typing import Any
 import click
 import orjson
 
+from pfocr_ld.cache import CACHE_DIR
 from pfocr_ld.writers import (
     CHANGES,
     CONTEXT_FILE,
@@ -217,7 +219,7 @@ def _release_foreign_files(release: Path, manifest: dict[str, Any]) -> list[str]
     figures = {f"{figid}.jsonld" for figid in manifest.get("figures", [])}
     foreign = []
     for entry in sorted(os.listdir(release)):
-        if entry == MANIFEST or entry in files:
+        if entry in (MANIFEST, CACHE_DIR) or entry in files:
             continue
         if entry in PUBLISHED_DIRS and (release / entry).is_dir() and not (release / entry).is_symlink():
             for item in sorted(os.scandir(release / entry), key=lambda e: e.name):

@@ -1899,6 +1899,74 @@ def synthesize(
     )
 
 
+@dataclass
+class CorpusUpdate:
+    """What :func:`update_corpus` did, by figid."""
+
+    retitled: list[str]
+    relabelled: list[str]
+    removed: list[str]
+    added: list[str]
+
+    @property
+    def touched(self) -> int:
+        return len(self.retitled) + len(self.relabelled) + len(self.removed) + len(self.added)
+
+
+def update_corpus(corpus: Path | str, share: float, seed: int = 0) -> CorpusUpdate:
+    """Apply a synthetic monthly update to a corpus in place: ``share`` of its records touched.
+
+    A quarter each: titles corrected, a gene symbol renamed in the genes table (which moves the
+    release-wide label vote for that gene), records removed (with their tables), and records added
+    (copies of existing ones under a new figid). Deterministic for (corpus, share, seed).
+    """
+    folder = Path(corpus)
+    records = sorted((folder / "_figures").glob("*.md"))
+    rng = random.Random(f"update-{seed}")
+    count = max(4, round(share * len(records)))
+    chosen = rng.sample(records, min(count, len(records)))
+    quarter = max(1, len(chosen) // 4)
+    groups = [chosen[:quarter], chosen[quarter : 2 * quarter], chosen[2 * quarter : 3 * quarter]]
+    update = CorpusUpdate([], [], [], [])
+    for path in groups[0]:
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("\nfigtitle: ", "\nfigtitle: Corrected ", 1), encoding="utf-8")
+        update.retitled.append(path.stem)
+    for path in groups[1]:
+        genes = folder / "_data" / f"{path.stem}-genes.tsv"
+        if not genes.is_file():
+            continue
+        lines = genes.read_text(encoding="utf-8").split("\n")
+        header = lines[0].split("\t")
+        if "ncbigene_symbol" not in header or len(lines) < 3:
+            continue
+        column = header.index("ncbigene_symbol")
+        cells = lines[1].split("\t")
+        cells[column] = cells[column] + "-RENAMED"
+        lines[1] = "\t".join(cells)
+        genes.write_text("\n".join(lines), encoding="utf-8")
+        update.relabelled.append(path.stem)
+    for path in groups[2]:
+        path.unlink()
+        for kind in ("genes", "chemicals", "diseases"):
+            (folder / "_data" / f"{path.stem}-{kind}.tsv").unlink(missing_ok=True)
+        update.removed.append(path.stem)
+    for path in chosen[3 * quarter : 4 * quarter] or chosen[:1]:
+        if not path.exists():
+            continue
+        new = f"{path.stem}-update{seed}"
+        text = path.read_text(encoding="utf-8")
+        (path.parent / f"{new}.md").write_text(
+            text.replace(f"figid: {path.stem}\n", f"figid: {new}\n", 1), encoding="utf-8"
+        )
+        for kind in ("genes", "chemicals", "diseases"):
+            table = folder / "_data" / f"{path.stem}-{kind}.tsv"
+            if table.is_file():
+                (folder / "_data" / f"{new}-{kind}.tsv").write_bytes(table.read_bytes())
+        update.added.append(new)
+    return update
+
+
 @click.command("synth")
 @click.argument("n", type=click.IntRange(min=0), metavar="N")
 @click.option(

@@ -195,6 +195,7 @@ def test_an_earlier_versions_release_is_migrated_then_replaced(
     legacy = tmp_path / "legacy"
     shutil.copytree(live(out), legacy)
     (legacy / "manifest.json").unlink()
+    shutil.rmtree(legacy / "build-cache")  # earlier versions kept no build cache
     (legacy / ".pfocr-build-x1y2").mkdir()  # a staging folder an earlier version's killed build left
     (legacy / ".pfocr-build-x1y2" / "pfocr.ttl").write_bytes(b"half")
     result = build(corpora["B"], legacy)

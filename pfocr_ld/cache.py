@@ -1,0 +1,764 @@
+"""The build cache: what a release remembers of each record file, so that the next build reuses it.
+
+A monthly PFOCR update changes a few percent of the records; rebuilding the rest gives the same bytes.
+Each release folder therefore keeps, beside its published files, a ``build-cache/`` folder:
+
+``entries.jsonl``
+    one line per record file, in build order: the inputs the file's output depended on (the record
+    file and every companion-table path looked for, found or not, each as size, mtime, inode and
+    BLAKE2b digest; the organism names it looked up and what they resolved to; the values it gave
+    the release-wide label vote), and what it produced (its problems and warnings as report rows,
+    and per published figure: where its own triples sit in this release's ``pfocr.ttl`` and
+    ``pfocr.nt.gz``, the shared descriptions it names, its statistics and its JSON-LD files' stat).
+``data-<k>.bin``
+    bytes the entries point at (data file, offset, length, CRC-32): every shared node description
+    (gene, chemical, paper …) as Turtle and N-Triples, and each file's votes and warning rows. Each
+    build writes what is new into a file of its own and shares the earlier files, which never
+    change, by hard link.
+``figures.bin``
+    per published figure, in release order: where its own blocks are in ``pfocr.ttl`` and
+    ``pfocr.nt.gz``, and its JSON-LD documents' size, mtime and inode.
+``index.json``
+    written last: the format, the *fingerprint* (a digest of the code, shapes and ontology, the
+    libraries' versions and the build options that change output bytes), the release-wide vote's
+    outcome per disputed node, the string and description tables the entries refer to by number,
+    the stat of the release's dump files, the data files' lengths, and BLAKE2b checksums of
+    ``entries.jsonl`` and ``figures.bin``.
+
+A record file's cached output is reused when the fingerprint matches, its inputs are unchanged (stat
+equal, else the same digest), the organism names it used resolve as before, none of the nodes it names
+had its release-wide value or tally changed by the vote, and the release files its bytes are read from
+(own Turtle/N-Triples blocks by offset, JSON-LD documents hard-linked) are unchanged. Anything else is
+rebuilt. A cache that is missing, of another format or fingerprint, fails its checksums or does not
+parse is ignored as a whole (the build is then a clean one), never trusted in part.
+
+Reuse changes nothing in what is published: the build merges reused and rebuilt record files in the
+same order, through the same writer, so the release is byte-identical to a clean build's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.metadata
+import os
+import shutil
+import stat
+import sys
+import time
+import zlib
+from array import array
+from collections import Counter
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from pfocr_ld import limits, resources
+from pfocr_ld.labels import Resolution, Votes
+from pfocr_ld.records import OrganismIndex, RecordSource
+from pfocr_ld.writers import JSONLD_DIR, SCHEMAORG_DIR, SerializedFigure, SharedDescription
+
+if TYPE_CHECKING:
+    from pfocr_ld.build import SourceResult
+
+CACHE_DIR = "build-cache"
+ENTRIES = "entries.jsonl"
+#: the data files: ``data-<k>.bin``, each written by one build and never changed afterwards
+DATA_PATTERN = "data-{}.bin"
+#: a cache whose data file holds more than this many times the bytes its entries still use is
+#: dropped (the build is a clean one, which starts a new file)
+_MAX_GARBAGE_RATIO = 3
+FIGURES = "figures.bin"
+#: int64s a published figure has in figures.bin: its own Turtle and N-Triples blocks (offset, length)
+#: and the size, mtime_ns and inode of its jsonld/ and schemaorg/ documents
+_PER_FIGURE = 10
+INDEX = "index.json"
+FORMAT = "pfocr-ld build cache 1"
+#: A file modified this recently when it was recorded may change again within the file system's
+#: timestamp granularity without its stat changing ("racy git"): its stat is not trusted next time.
+_RACY_SECONDS = 2.0
+_LIBRARIES = ("rdflib", "pyshacl", "pyoxigraph", "orjson", "PyYAML", "PyLD", "curies")
+
+
+class CacheUnusable(Exception):
+    """The previous release's cache cannot be trusted (its reason is shown in the build's summary)."""
+
+
+# The fingerprint ---------------------------------------------------------------------------------
+def _tree_files(root: Path) -> Iterator[Path]:
+    for folder, folders, names in os.walk(root):
+        folders[:] = sorted(name for name in folders if name != "__pycache__")
+        for name in sorted(names):
+            if not name.endswith((".pyc", ".pyo")):
+                yield Path(folder) / name
+
+
+def fingerprint(*, base: str, compress: bool, validate: bool, shapes: Path | None) -> str:
+    """A digest of everything besides the records that changes a release's bytes.
+
+    The package's own files (code and bundled data), the shapes and ontology, the versions of the
+    libraries that parse, serialise and validate, Python's version, and the options. Hashing the
+    code rather than trusting a version string keeps a developer's edit from reusing stale output.
+    """
+    digest = hashlib.blake2b(digest_size=16)
+    options = {"base": base, "compress": compress, "validate": validate, "python": sys.version}
+    digest.update(orjson.dumps(options, option=orjson.OPT_SORT_KEYS))
+    for library in _LIBRARIES:
+        try:
+            version = importlib.metadata.version(library)
+        except importlib.metadata.PackageNotFoundError:
+            version = "-"
+        digest.update(f"{library}={version}\n".encode())
+    roots = [resources.PACKAGE_DIR, resources.shapes_dir(), resources.ontology_dir()]
+    if shapes is not None:
+        roots.append(shapes)
+    for root in roots:
+        files = [root] if root.is_file() else _tree_files(root)
+        for path in files:
+            digest.update(f"{path.relative_to(root.parent) if root.is_dir() else path.name}\n".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+# Inputs ------------------------------------------------------------------------------------------
+def file_digest(path: str) -> str:
+    """The digest of a regular file, read through the same guards as the records (never a FIFO or
+    device, whose opening could block or act)."""
+    descriptor = limits.open_regular_file(path)
+    with os.fdopen(descriptor, "rb") as handle:
+        return hashlib.file_digest(handle, "blake2b").hexdigest()[:32]
+
+
+def describe_input(path: str, now: float) -> list[Any]:
+    """``[path, size, mtime_ns, inode, digest]`` of an input as the build read it; size -1: absent.
+
+    A file changed in the last seconds gets mtime -1, so that the next build compares its digest.
+    Size -2: not a readable regular file, which never counts as unchanged (rebuilt every time).
+    """
+    try:
+        status = os.stat(path)
+        digest = file_digest(path)
+    except FileNotFoundError:
+        return [path, -1, 0, 0, ""]
+    except (OSError, limits.InputRefused):
+        return [path, -2, 0, 0, ""]
+    mtime = status.st_mtime_ns if status.st_mtime_ns < (now - _RACY_SECONDS) * 1e9 else -1
+    return [path, status.st_size, mtime, status.st_ino, digest]
+
+
+def input_unchanged(recorded: list[Any]) -> bool:
+    path, size, mtime, inode, digest = recorded
+    if size == -2:
+        return False
+    try:
+        status = os.stat(path)
+    except FileNotFoundError:
+        return size == -1
+    except OSError:
+        return False
+    if size == -1:
+        return False
+    if status.st_size != size:
+        return False
+    if mtime != -1 and status.st_mtime_ns == mtime and status.st_ino == inode:
+        return True
+    try:
+        return file_digest(path) == digest
+    except (OSError, limits.InputRefused):
+        return False
+
+
+class RecordingOrganisms(OrganismIndex):
+    """The build's organism index, remembering which names a record looked up and their taxa."""
+
+    def __init__(self, index: OrganismIndex) -> None:
+        super().__init__(index.taxa, index.pages)
+        self.looked_up: dict[str, str | None] = {}
+
+    def lookup(self, name: str) -> str | None:
+        taxon = super().lookup(name)
+        self.looked_up[name] = taxon
+        return taxon
+
+
+def value_rows(values: Mapping[str, Mapping[Hashable, set[Any]]]) -> list[list[Any]]:
+    """A record's vote (:func:`pfocr_ld.labels.figure_values`) as JSON-safe rows ``[kind, key, [values]]``."""
+    return [[kind, key, sorted(given)] for kind, nodes in values.items() for key, given in nodes.items()]
+
+
+def signature_key(kind: str, key: Hashable) -> str:
+    return f"{kind}\t{key}"
+
+
+def resolution_signatures(resolution: Resolution) -> dict[str, dict[str, Any]]:
+    """Per disputed node, everything of the vote's outcome that can reach a record's output.
+
+    ``c``: the chosen value (applied to the record); ``t``: the tally (quoted in the warning of a
+    record whose value lost); ``m``: a ChEBI node's MeSH links. Whether it does reach a given
+    record depends on what the record gives (:func:`effect`).
+    """
+    signatures: dict[str, dict[str, Any]] = {}
+    for kind, chosen in resolution.chosen.items():
+        for key, value in chosen.items():
+            signatures.setdefault(signature_key(kind, key), {})["c"] = value
+    for kind, tallies in resolution.tallies.items():
+        for key, tally in tallies.items():
+            signatures.setdefault(signature_key(kind, key), {})["t"] = [list(t) for t in tally]
+    for key, mesh in resolution.chebi_mesh.items():
+        signatures.setdefault(signature_key("chebi_mesh", key), {})["m"] = list(mesh)
+    return signatures
+
+
+def effect(signature: Mapping[str, Any] | None, kind: str, given: list[Any]) -> Any:
+    """What the vote's outcome for a node does to a record that gives ``given`` for it.
+
+    A record giving exactly the chosen value is untouched (nothing replaced, no warning), as if the
+    node were undisputed; one giving none takes the chosen value; any other is replaced and warned
+    about with the tally. Every record naming a ChEBI node with release-wide MeSH links gets them.
+    """
+    if signature is None:
+        return None
+    if kind == "chebi_mesh":
+        return signature.get("m")
+    chosen = signature.get("c")
+    if given == [chosen]:
+        return None
+    if not given:
+        return ["c", chosen]
+    return [chosen, signature.get("t")]
+
+
+def changed_nodes(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, set[str]]:
+    """Node key → the kinds whose outcome differs between two releases' votes."""
+    changed: dict[str, set[str]] = {}
+    for name in old.keys() | new.keys():
+        if old.get(name) != new.get(name):
+            kind, key = name.split("\t", 1)
+            changed.setdefault(key, set()).add(kind)
+    return changed
+
+
+def votes_rows(votes: Votes) -> dict[str, list[list[Any]]]:
+    """A release's whole vote, JSON-safe: the next build subtracts what changed instead of recounting."""
+    return {
+        "named": [[kind, key, count] for (kind, key), count in votes.named.items()],
+        "counts": [[kind, key, value, count] for (kind, key, value), count in votes.counts.items()],
+    }
+
+
+# Reading the previous release's cache ------------------------------------------------------------
+def _stat_of(path: Path) -> list[int]:
+    status = os.stat(path)
+    return [status.st_size, status.st_mtime_ns, status.st_ino]
+
+
+@dataclass
+class PreviousCache:
+    """The cache of the release a build replaces, checked and read (see :func:`open_previous`)."""
+
+    release: Path
+    index: dict[str, Any]
+    #: source path → its entry
+    entries: dict[str, dict[str, Any]]
+    strings: list[str]
+    #: description number → (node, digest, offset, Turtle length, N-Triples length, CRC-32)
+    descriptions: list[list[Any]]
+    signatures: dict[str, dict[str, Any]]
+    #: per published figure, in release order: ``_PER_FIGURE`` numbers (see ``FIGURES``)
+    figures: array[int] = field(default_factory=lambda: array("q"))
+    #: figid → its number in release order
+    numbers: dict[str, int] = field(default_factory=dict)
+    #: source path → its line in entries.jsonl, as written (a reused file's line is copied as is)
+    lines: dict[str, bytes] = field(default_factory=dict)
+    _turtle: int = -1
+    _ntriples: int = -1
+    _data: dict[int, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        turtle_name = self.index["turtle"][0]
+        self._turtle = os.open(self.release / turtle_name, os.O_RDONLY)
+        self._ntriples = os.open(self.release / self.index["ntriples"][0], os.O_RDONLY)
+        for number in self.index["data"]:
+            self._data[int(number)] = os.open(self.data_file(int(number)), os.O_RDONLY)
+
+    def data_file(self, number: int) -> Path:
+        return self.release / CACHE_DIR / DATA_PATTERN.format(number)
+
+    def close(self) -> None:
+        for descriptor in (self._turtle, self._ntriples, *self._data.values()):
+            if descriptor >= 0:
+                os.close(descriptor)
+        self._turtle = self._ntriples = -1
+        self._data = {}
+
+    def blob(self, where: list[int]) -> bytes:
+        """The bytes an entry points at (``[data file, offset, length, CRC-32]``), checked."""
+        number, offset, length, crc = where
+        descriptor = self._data.get(number)
+        if descriptor is None:
+            raise CacheUnusable("the build cache points into a data file it does not list")
+        data = _read_exactly(descriptor, [offset, length])
+        if zlib.crc32(data) != crc:
+            raise CacheUnusable("the build cache's data fail their checksum")
+        return data
+
+    def turtle_block(self, span: list[int]) -> bytes:
+        return _read_exactly(self._turtle, span)
+
+    def ntriples_block(self, span: list[int]) -> bytes:
+        return _read_exactly(self._ntriples, span)
+
+    def description(self, number: int) -> SharedDescription:
+        node, digest, data_file, offset, turtle_length, ntriples_length, crc = self.descriptions[number]
+        data = self.blob([data_file, offset, turtle_length + ntriples_length, crc])
+        return SharedDescription(
+            self.strings[node], digest, data[:turtle_length], data[turtle_length:]
+        )
+
+    def spans_of(self, figid: str) -> list[int]:
+        """Where a figure's own Turtle and N-Triples blocks are in the previous release."""
+        start = _PER_FIGURE * self.numbers[figid]
+        return list(self.figures[start : start + 4])
+
+    def documents_of(self, figid: str) -> tuple[str, str] | None:
+        """The paths of a figure's two JSON-LD documents in the previous release, if unchanged since
+        it was written (same size, mtime and inode as recorded), else ``None``."""
+        number = self.numbers.get(figid)
+        if number is None:
+            return None
+        paths = []
+        for position, folder in enumerate((JSONLD_DIR, SCHEMAORG_DIR)):
+            path = os.path.join(self.release, folder, f"{figid}.jsonld")
+            try:
+                status = os.stat(path, follow_symlinks=False)
+            except OSError:
+                return None
+            start = _PER_FIGURE * number + 4 + 3 * position
+            if not stat.S_ISREG(status.st_mode) or [
+                status.st_size,
+                status.st_mtime_ns,
+                status.st_ino,
+            ] != list(self.figures[start : start + 3]):
+                return None
+            paths.append(path)
+        return paths[0], paths[1]
+
+
+def _read_exactly(descriptor: int, span: list[int]) -> bytes:
+    offset, length = span
+    data = os.pread(descriptor, length, offset)
+    if len(data) != length:
+        raise CacheUnusable("a release file is shorter than its cache says")
+    return data
+
+
+def open_previous(release: Path, expected_fingerprint: str) -> PreviousCache:
+    """Read and check the cache of ``release``; :class:`CacheUnusable` says why it is not used."""
+    folder = release / CACHE_DIR
+    try:
+        index = orjson.loads((folder / INDEX).read_bytes())
+    except FileNotFoundError as error:
+        raise CacheUnusable("the previous release has no build cache") from error
+    except (OSError, orjson.JSONDecodeError) as error:
+        raise CacheUnusable(f"the build cache's index is unreadable ({error})") from error
+    try:
+        if not isinstance(index, dict) or index.get("format") != FORMAT:
+            raise CacheUnusable("the build cache is of another format")
+        if index.get("fingerprint") != expected_fingerprint:
+            raise CacheUnusable("code, shapes, ontology or options changed since the previous release")
+        for key in ("turtle", "ntriples"):
+            name, *stat = index[key]
+            if name not in ("pfocr.ttl", "pfocr.ttl.gz", "pfocr.nt.gz") or _stat_of(release / name) != stat:
+                raise CacheUnusable(f"the previous release's {name} changed after it was written")
+        raw_entries = (folder / ENTRIES).read_bytes()
+        checksums = index["checksums"]
+        if hashlib.blake2b(raw_entries, digest_size=16).hexdigest() != checksums[ENTRIES]:
+            raise CacheUnusable("the build cache's entries fail their checksum")
+        for number, size in index["data"].items():
+            if os.stat(folder / DATA_PATTERN.format(int(number))).st_size != size:
+                raise CacheUnusable("a data file of the build cache changed after it was written")
+        if sum(index["data"].values()) > _MAX_GARBAGE_RATIO * max(1, index["live"]):
+            raise CacheUnusable("the build cache's data files are mostly unused bytes; starting anew")
+        figures = array("q")
+        figures.frombytes((folder / FIGURES).read_bytes())
+        if hashlib.blake2b(figures.tobytes(), digest_size=16).hexdigest() != checksums[FIGURES]:
+            raise CacheUnusable("the build cache's figure list fails its checksum")
+        figids = index["figids"]
+        if len(figures) != _PER_FIGURE * len(figids):
+            raise CacheUnusable("the build cache's figure list has the wrong length")
+        entries, lines = {}, {}
+        for line in raw_entries.splitlines(keepends=True):
+            entry = orjson.loads(line)
+            entries[entry["p"]] = entry
+            lines[entry["p"]] = line
+        return PreviousCache(
+            release,
+            index,
+            entries,
+            list(index["strings"]),
+            index["descriptions"],
+            index["signatures"],
+            figures,
+            {figid: number for number, figid in enumerate(figids)},
+            lines,
+        )
+    except CacheUnusable:
+        raise
+    except (OSError, KeyError, TypeError, ValueError, orjson.JSONDecodeError) as error:
+        raise CacheUnusable(f"the build cache does not read ({type(error).__name__})") from error
+
+
+# Writing the new release's cache -----------------------------------------------------------------
+@dataclass
+class CacheWriter:
+    """Writes ``build-cache/`` of a new release as the build publishes it.
+
+    String and description numbers continue the previous cache's, so that reused entries keep
+    theirs unchanged; a clean build starts them afresh.
+    """
+
+    staging: Path
+    fingerprint: str
+    strings: list[str] = field(default_factory=list)
+    descriptions: list[list[Any]] = field(default_factory=list)
+    _string_ids: dict[str, int] = field(default_factory=dict)
+    _description_ids: dict[tuple[str, int], int] = field(default_factory=dict)
+    started: float = field(default_factory=time.time)
+
+    def __post_init__(self) -> None:
+        self.folder = self.staging / CACHE_DIR
+        self.folder.mkdir()
+        self._entries = open(self.folder / ENTRIES, "wb")  # noqa: SIM115 - closed in finish()
+        self._entries_digest = hashlib.blake2b(digest_size=16)
+        #: the data files this cache points into (number → size); the last is this build's own
+        self.data_files: dict[int, int] = {}
+        self._number = 1
+        self._data = open(self.folder / DATA_PATTERN.format(self._number), "wb")  # noqa: SIM115
+        self._offset = 0
+        #: bytes of the data files this release's entries and descriptions use
+        self.live = 0
+
+    def continue_from(self, previous: PreviousCache) -> None:
+        """Keep the previous cache's string and description numbers, and its data files.
+
+        Data files are never changed once written, so the new cache shares them by hard link and
+        writes what is new into a file of its own: a build that fails or is refused leaves the
+        live release's cache as it was.
+        """
+        self.strings = list(previous.strings)
+        self._string_ids = {value: number for number, value in enumerate(self.strings)}
+        self._data.close()
+        (self.folder / DATA_PATTERN.format(self._number)).unlink()
+        for number, size in previous.index["data"].items():
+            name = DATA_PATTERN.format(int(number))
+            try:
+                os.link(previous.release / CACHE_DIR / name, self.folder / name)
+            except OSError:
+                shutil.copyfile(previous.release / CACHE_DIR / name, self.folder / name)
+            self.data_files[int(number)] = size
+        self._number = max(self.data_files, default=0) + 1
+        self._data = open(self.folder / DATA_PATTERN.format(self._number), "wb")  # noqa: SIM115
+        self.descriptions = [list(row) for row in previous.descriptions]
+        self._description_ids = {
+            (self.strings[row[0]], row[1]): number for number, row in enumerate(self.descriptions)
+        }
+
+    def string(self, value: str) -> int:
+        number = self._string_ids.get(value)
+        if number is None:
+            number = self._string_ids[value] = len(self.strings)
+            self.strings.append(value)
+        return number
+
+    def strings_of(self, values: Iterable[str]) -> list[int]:
+        return sorted(self.string(value) for value in values)
+
+    def counts_of(self, counts: Mapping[str, int]) -> list[list[int]]:
+        return [[self.string(name), count] for name, count in counts.items()]
+
+    def description(self, description: SharedDescription) -> int:
+        """The number of a published description, writing its bytes the first time."""
+        number = self._description_ids.get(description.key)
+        if number is not None:  # kept from the previous cache: published again, so still in use
+            row = self.descriptions[number]
+            self.live += row[4] + row[5]
+            return number
+        where = self.blob(description.turtle + description.ntriples)
+        number = self._description_ids[description.key] = len(self.descriptions)
+        self.descriptions.append(
+            [
+                self.string(description.node),
+                description.digest,
+                where[0],
+                where[1],
+                len(description.turtle),
+                len(description.ntriples),
+                where[3],
+            ]
+        )
+        return number
+
+    def blob(self, data: bytes) -> list[int]:
+        """Write bytes to this build's data file: ``[data file, offset, length, CRC-32]`` to point at."""
+        where = [self._number, self._offset, len(data), zlib.crc32(data)]
+        self._data.write(data)
+        self._offset += len(data)
+        self.live += len(data)
+        return where
+
+    def description_number(self, key: tuple[str, int]) -> int:
+        return self._description_ids[key]
+
+    def add(self, entry: dict[str, Any] | bytes) -> None:
+        """One record file's line: an entry, or a reused file's line as the previous cache wrote it."""
+        line = entry if isinstance(entry, bytes) else orjson.dumps(entry) + b"\n"
+        self._entries.write(line)
+        self._entries_digest.update(line)
+
+    def finish(
+        self,
+        signatures: Mapping[str, Any],
+        votes: Votes,
+        turtle: str,
+        ntriples: str,
+        figids: Sequence[str],
+        spans: array[int],
+    ) -> None:
+        """Close the files and write ``index.json`` (after the release's files are all written).
+
+        ``figids``: the published figids in order, with their own blocks' ``spans`` (4 numbers each);
+        their JSON-LD documents' stat is recorded here.
+        """
+        self._entries.close()
+        self._data.close()
+        figures = array("q")
+        for number, figid in enumerate(figids):
+            figures.extend(spans[4 * number : 4 * number + 4])
+            for folder in (JSONLD_DIR, SCHEMAORG_DIR):
+                status = os.stat(os.path.join(self.staging, folder, f"{figid}.jsonld"))
+                figures.extend((status.st_size, status.st_mtime_ns, status.st_ino))
+        (self.folder / FIGURES).write_bytes(figures.tobytes())
+        index = {
+            "format": FORMAT,
+            "fingerprint": self.fingerprint,
+            "turtle": [turtle, *_stat_of(self.staging / turtle)],
+            "ntriples": [ntriples, *_stat_of(self.staging / ntriples)],
+            "checksums": {
+                ENTRIES: self._entries_digest.hexdigest(),
+                FIGURES: hashlib.blake2b(figures.tobytes(), digest_size=16).hexdigest(),
+            },
+            "data": {str(n): size for n, size in {**self.data_files, self._number: self._offset}.items()},
+            "live": self.live,
+            "signatures": dict(sorted(signatures.items())),
+            "votes": votes_rows(votes),
+            "figids": list(figids),
+            "strings": self.strings,
+            "descriptions": self.descriptions,
+        }
+        (self.folder / INDEX).write_bytes(orjson.dumps(index))
+
+    def abort(self) -> None:
+        for handle in (self._entries, self._data):
+            with contextlib.suppress(OSError):
+                handle.close()
+
+
+# Deciding what to reuse --------------------------------------------------------------------------
+def _decrement(counter: Counter[Any], key: Any) -> None:
+    left = counter[key] - 1
+    if left > 0:
+        counter[key] = left
+    else:
+        del counter[key]
+
+
+class Reuse:
+    """Which record files of this build take their output from the previous release's cache.
+
+    Decided in two steps: :meth:`open` keeps the entries whose inputs are unchanged; after the vote
+    (whose reused votes come from :meth:`votes`), :meth:`drop_disputed` drops those naming a node
+    whose outcome changed. :meth:`result` then gives a kept file's output as the build's workers
+    would have made it.
+    """
+
+    def __init__(self, previous: PreviousCache | None, note: str, sources: Sequence[RecordSource]) -> None:
+        self.previous = previous
+        self.note = note
+        self.kept: dict[str, tuple[dict[str, Any], list[tuple[str, str]]]] = {}
+        self._sources = list(sources)
+        self._keys: list[tuple[str, int]] = []
+        self._numbers: dict[tuple[str, int], int] = {}
+
+    @classmethod
+    def open(
+        cls,
+        release: Path | None,
+        fingerprint: str,
+        organisms: OrganismIndex,
+        sources: Sequence[RecordSource],
+        *,
+        full: bool,
+    ) -> Reuse:
+        if release is None:
+            return cls(None, "a clean build (no previous release)", sources)
+        if full:
+            return cls(None, "a clean build (--full)", sources)
+        try:
+            previous = open_previous(release, fingerprint)
+        except CacheUnusable as reason:
+            return cls(None, f"a clean build ({reason})", sources)
+        reuse = cls(previous, "", sources)
+        try:
+            reuse._keep_unchanged(organisms)
+        except (CacheUnusable, KeyError, TypeError, ValueError, IndexError) as error:
+            previous.close()
+            return cls(
+                None, f"a clean build (the build cache does not read: {type(error).__name__})", sources
+            )
+        strings = previous.strings
+        reuse._keys = [(strings[row[0]], row[1]) for row in previous.descriptions]
+        reuse._numbers = {key: number for number, key in enumerate(reuse._keys)}
+        return reuse
+
+    def _keep_unchanged(self, organisms: OrganismIndex) -> None:
+        assert self.previous is not None
+        for source in self._sources:
+            entry = self.previous.entries.get(source.path)
+            if (
+                entry is None
+                or not entry["ok"]
+                or entry["t"] != list(source.table_dirs)
+                or any(organisms.lookup(name) != taxon for name, taxon in entry["o"].items())
+                or not all(input_unchanged(recorded) for recorded in entry["i"])
+            ):
+                continue
+            documents = [self.previous.documents_of(figure["id"]) for figure in entry["f"]]
+            if all(paths is not None for paths in documents):
+                self.kept[source.path] = (entry, documents)  # type: ignore[assignment]
+
+    def fresh_sources(self) -> list[RecordSource]:
+        """The record files to build now, in build order."""
+        return [source for source in self._sources if source.path not in self.kept] if self.kept else list(
+            self._sources
+        )
+
+    def votes(self) -> Votes:
+        """The release-wide vote's counts from the kept files (as their workers counted them).
+
+        The previous release's whole vote less the files not kept (changed or gone): work in
+        proportion to the change, not to the corpus.
+        """
+        votes = Votes()
+        if self.previous is None:
+            return votes
+        named, counts = votes.named, votes.counts
+        whole = self.previous.index["votes"]
+        for kind, key, count in whole["named"]:
+            named[kind, key] = count
+        for kind, key, value, count in whole["counts"]:
+            counts[kind, key, value] = count
+        for path, entry in self.previous.entries.items():
+            if path in self.kept:
+                continue
+            for record in orjson.loads(self.previous.blob(entry["vb"])):
+                for kind, key, given in record:
+                    _decrement(named, (kind, key))
+                    for value in given:
+                        _decrement(counts, (kind, key, value))
+        return votes
+
+    def drop_disputed(self, signatures: Mapping[str, Any]) -> None:
+        """Rebuild the kept files on which the vote's outcome now has another effect (:func:`effect`)."""
+        if self.previous is None:
+            return
+        old = self.previous.signatures
+        changed = changed_nodes(old, signatures)
+        if not changed:
+            return
+        dropped = []
+        for path, (entry, _) in self.kept.items():
+            if changed.keys().isdisjoint(entry["nk"]):
+                continue
+            for record in orjson.loads(self.previous.blob(entry["vb"])):
+                if any(
+                    kind in changed.get(key, ())
+                    and effect(old.get(signature_key(kind, key)), kind, given)
+                    != effect(signatures.get(signature_key(kind, key)), kind, given)
+                    for kind, key, given in record
+                ):
+                    dropped.append(path)
+                    break
+        for path in dropped:
+            del self.kept[path]
+
+    def result(self, source: RecordSource) -> SourceResult | None:
+        """A kept file's output read back from the previous release, or ``None`` (build it)."""
+        kept = self.kept.get(source.path)
+        if kept is None:
+            return None
+        from pfocr_ld.build import FigureResult, SourceResult
+
+        assert self.previous is not None
+        entry, documents = kept
+        strings = self.previous.strings
+        figures = []
+        for figure, paths in zip(entry["f"], documents, strict=True):
+            spans = self.previous.spans_of(figure["id"])
+            turtle_offset, turtle_length, ntriples_offset, ntriples_length = spans
+            serialized = SerializedFigure(
+                figid=figure["id"],
+                iri=figure["iri"],
+                turtle=self.previous.turtle_block([turtle_offset, turtle_length]),
+                ntriples_gz=self.previous.ntriples_block([ntriples_offset, ntriples_length]),
+                own_triples=figure["n"],
+                shared_keys=[self._keys[number] for number in figure["s"]],
+                shared=[],
+                jsonld=b"",
+                schemaorg=b"",
+                digest=figure["d"],
+                own_predicates={strings[name]: count for name, count in figure["pr"]},
+                own_classes={strings[name]: count for name, count in figure["cl"]},
+                own_typed=figure["ty"],
+            )
+            figures.append(
+                FigureResult(
+                    serialized,
+                    figure["file"],
+                    {strings[n] for n in figure["g"]},
+                    {strings[n] for n in figure["c"]},
+                    {strings[n] for n in figure["pa"]},
+                    figure["m"],
+                    figure["vw"],
+                    documents_from=paths,
+                )
+            )
+        return SourceResult(
+            source.path,
+            figures,
+            rejected_rows=entry["e"],
+            warning_lines=self.previous.blob(entry["wb"]),
+            validation_warning_rows=entry["vw"],
+            records_read=entry["r"],
+            inputs=entry["i"],
+            organisms=entry["o"],
+            reused=entry,
+        )
+
+    def line(self, source: RecordSource) -> bytes:
+        """A kept file's line of the previous cache, to copy into the new one unchanged."""
+        assert self.previous is not None
+        return self.previous.lines[source.path]
+
+    def description(self, key: tuple[str, int]) -> SharedDescription | None:
+        """A description a kept figure names, from the previous release's cache."""
+        number = self._numbers.get(key)
+        if number is None or self.previous is None:
+            return None
+        return self.previous.description(number)
+
+    def close(self) -> None:
+        if self.previous is not None:
+            self.previous.close()
