@@ -254,3 +254,18 @@ def test_cli_full_flag_and_cache_line(tmp_path: Path, base_corpus: Path) -> None
     full = subprocess.run([*command, "--full"], capture_output=True, text=True, env=env, timeout=300)
     assert "Build cache: a clean build (--full)." in full.stderr
     assert first.returncode == again.returncode == full.returncode
+
+
+def test_touched_files_are_reused_and_documents_are_hard_links(tmp_path: Path, base_corpus: Path) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(base_corpus, corpus)
+    out = tmp_path / "out"
+    build(BuildOptions([corpus], out, validate=False))
+    document = sorted((out / "jsonld").iterdir())[0]
+    inode = os.stat(document).st_ino
+    for path in corpus.rglob("*"):
+        os.utime(path, ns=(10**18, 10**18))  # a new mtime, the same bytes: a `touch`
+    again = build(BuildOptions([corpus], out, validate=False))
+    assert again.reused == 160
+    # the new release's document is the previous release's file, linked, not written again
+    assert os.stat(out / "jsonld" / document.name).st_ino == inode
