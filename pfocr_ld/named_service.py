@@ -277,11 +277,13 @@ class NamedQueryService:
 
         paged = "limit" in params or "offset" in params
         previous_href = next_href = None
+        # The links of data name their format, so that following one gets data whatever the Accept.
+        same = requested or (fmt if fmt != "html" else None)
         if paged and limit is not None:
             if offset > 0:
-                previous_href = href(limit=limit, offset=max(0, offset - limit), format=requested)
+                previous_href = href(limit=limit, offset=max(0, offset - limit), format=same)
             if offset + len(answer["rows"]) < total:
-                next_href = href(limit=limit, offset=offset + limit, format=requested)
+                next_href = href(limit=limit, offset=offset + limit, format=same)
         headers = {"Vary": "Accept", **server.cache_headers()}
         if paged:
             headers["X-Total-Count"] = str(total)
