@@ -150,6 +150,12 @@ def run_page(source: Source, bound: BoundQuery) -> Result:
         page = _page_by_keys(source, bound, cached, offset, limit)
     elif cached is not None:
         page = _cut(*cached, offset, limit)
+    index = getattr(source, "gene_index", None)
+    if page is None and by_key and index is not None:
+        # serve's workers: every gene's figures in figid order, kept (pfocr_ld/gene_index.py)
+        keys = index.keys_for(source, bound)
+        if keys is not None:
+            page = _page_by_keys(source, bound, keys, offset, limit)
     if page is None:
         variables, rows = _full_answer(source, bound)
         if cache:

@@ -779,6 +779,8 @@ class Source:
     description = "source"
     #: A :class:`pfocr_ld.paging.KeyCache` for sources whose data cannot change (serve's workers).
     page_cache: Any = None
+    #: A :class:`pfocr_ld.gene_index.GeneFigureIndex`, likewise (serve's workers build one).
+    gene_index: Any = None
 
     def execute(self, query: str, bindings: Mapping[str, Term] | None = None) -> Result:
         raise NotImplementedError

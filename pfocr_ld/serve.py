@@ -554,16 +554,21 @@ def _worker_main(conn: Connection, store_dir: str, memory_mib: int, sandboxed: b
     except OSError as error:
         conn.send(("failed", str(error)))
         return
+    from pfocr_ld.gene_index import GeneFigureIndex
     from pfocr_ld.named_service import NamedJob, run_named_job
     from pfocr_ld.paging import KeyCache
     from pfocr_ld.query import EmbeddedSource
 
-    # Named queries (/query/<name>) keep the sorted keys of recent answers: "next page" costs the page.
+    # Named queries (/query/<name>) keep the sorted keys of recent answers: "next page" costs the page;
+    # and every gene's figures in figid order, built between queries: a hub's first page at once.
     source = EmbeddedSource(store, description=store_dir)
     source.page_cache = KeyCache(NAMED_ANSWERS_KEPT)
+    index = source.gene_index = GeneFigureIndex(store)
     conn.send(("ready", os.getpid()))
     while True:
         try:
+            while not index.complete and not conn.poll(0):
+                index.step(0.05)  # a query waits at most one step
             job = conn.recv()
         except (EOFError, OSError):
             return

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 from pfocr_ld import paging
 from pfocr_ld.cli import main
+from pfocr_ld.gene_index import GeneFigureIndex
 from pfocr_ld.query import (
     MAX_LIMIT,
     EmbeddedSource,
@@ -431,3 +432,98 @@ def test_served_dataset_description_names_its_sparql_endpoint(served: str) -> No
         # rdflib fetches the JSON-LD and the context it names from this server, as a client does
         graph = rdflib.Graph().parse(served + "/void.jsonld", format="json-ld")
         assert set(graph.subjects(void.sparqlEndpoint, endpoint))
+
+
+# The gene index of serve's workers ------------------------------------------------------------------
+GENES = """PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX wp: <http://vocabularies.wikipathways.org/wp#>
+SELECT DISTINCT ?id ?symbol WHERE {
+  ?g a wp:GeneProduct ; dcterms:identifier ?id . OPTIONAL { ?g rdfs:label ?symbol }
+} ORDER BY ?id"""
+
+
+def _indexed(store: Any) -> EmbeddedSource:
+    indexed = EmbeddedSource(store)
+    index = GeneFigureIndex(store)
+    for _ in range(100_000):
+        if index.step(0.05):
+            break
+    assert index.complete and not index.failed
+    indexed.gene_index = index
+    return indexed
+
+
+@pytest.fixture(scope="module")
+def indexed(source: EmbeddedSource) -> EmbeddedSource:
+    return _indexed(source.store)
+
+
+def test_gene_index_pages_are_the_full_answers_slices(
+    source: EmbeddedSource, indexed: EmbeddedSource
+) -> None:
+    """Every gene of the sample, by id and by symbol: the index's pages are the full answer's slices."""
+    genes = _values(source.execute(GENES))
+    answered = asked = 0
+    for number, gene in enumerate(genes):
+        for value in {str(gene["id"]), str(gene["symbol"] or gene["id"])}:
+            asked += 1
+            full = _values(run_named(source, "figures-for-gene", gene=value))
+            bound = bind(
+                get_query("figures-for-gene"), {"gene": value, "limit": "2", "offset": str(number % 3)}
+            )
+            answered += indexed.gene_index.keys_for(indexed, bound) is not None
+            page = run_bound(indexed, bound)
+            assert _values(page) == full[number % 3 : number % 3 + 2], value
+            assert page.total == len(full), value
+    assert answered >= 0.95 * asked  # the index answered (nearly) all of them, not the engine
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_gene_index_any_page(
+    source: EmbeddedSource, indexed: EmbeddedSource, hub: dict[str, Any], data: st.DataObject
+) -> None:
+    gene = data.draw(st.sampled_from([str(hub["id"]), str(hub["symbol"]), "2064", "ERBB2", "7099", "999999"]))
+    full = _values(run_named(source, "figures-for-gene", gene=gene))
+    limit = data.draw(st.integers(1, len(full) + 2))
+    offset = data.draw(st.integers(0, len(full) + 2))
+    page = run_named(indexed, "figures-for-gene", gene=gene, limit=limit, offset=offset)
+    assert _values(page) == full[offset : offset + limit] and page.total == len(full)
+
+
+def test_gene_index_leaves_other_questions_to_the_engine(
+    indexed: EmbeddedSource, hub: dict[str, Any]
+) -> None:
+    index = indexed.gene_index
+    for params in ({"organism": "9606"}, {"taxon": "9606"}, {"strict": "true"}):
+        bound = bind(get_query("figures-for-gene"), {"gene": str(hub["id"]), "limit": "2", **params})
+        assert index.keys_for(indexed, bound) is None
+    other = bind(get_query("cooccurring-genes"), {"gene": str(hub["id"]), "limit": "2"})
+    assert index.keys_for(indexed, other) is None
+
+
+def test_gene_index_leaves_irregular_figures_to_the_engine(sample_build: Any, hub: dict[str, Any]) -> None:
+    """A figure with a second title gives two rows: its genes are left to the engine, pages stay exact."""
+    import pyoxigraph as ox
+
+    from pfocr_ld.store import memory_store
+
+    out, _ = sample_build
+    store = memory_store([out])
+    plain = EmbeddedSource(store)
+    figure = _values(run_named(plain, "figures-for-gene", gene=str(hub["id"])))[0]["figure"]
+    store.add(
+        ox.Quad(
+            ox.NamedNode(figure),
+            ox.NamedNode("http://purl.org/dc/elements/1.1/title"),
+            ox.Literal("A second title"),
+        )
+    )
+    full = _values(run_named(plain, "figures-for-gene", gene=str(hub["id"])))
+    assert len(full) == hub["n"] + 1
+    indexed = _indexed(store)
+    bound = bind(get_query("figures-for-gene"), {"gene": str(hub["id"]), "limit": "3"})
+    assert indexed.gene_index.keys_for(indexed, bound) is None
+    page = run_bound(indexed, bound)
+    assert _values(page) == full[:3] and page.total == len(full)
