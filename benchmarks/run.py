@@ -13,7 +13,9 @@ records/s is reported. The largest build is loaded into the embedded on-disk sto
 query is timed (median of 5 runs after one warm-up), and for the hub gene (the gene in the most
 figures) and a typical gene, ``figures-for-gene`` and ``cooccurring-genes`` are timed whole, as
 their first page (``limit=100``: total and order included, nothing kept between runs) and as a later
-page once the sorted keys are kept (what ``pfocr-ld serve``'s query workers do for "next").
+page once the sorted keys are kept (what ``pfocr-ld serve``'s query workers do for "next"), and
+the first page of ``figures-for-gene`` once the gene index of serve's workers is built (its build
+time is reported).
 Before and after all that,
 ``benchmarks/calibrate.py`` measures the machine's speed (one worker's CPU time per figure on a
 fixed slice of a corpus). Results go to ``benchmarks/results/latest.json`` and
@@ -279,11 +281,18 @@ def _median_ms(run: Any, runs: int = 5) -> tuple[float, Any]:
 
 def bench_paging(source: Any, parameters: dict[str, dict[str, str]]) -> dict[str, Any]:
     """Full answer, first page and a later page (keys kept) for the hub gene and a typical gene."""
+    from pfocr_ld.gene_index import GeneFigureIndex
     from pfocr_ld.paging import KeyCache
     from pfocr_ld.query import EmbeddedSource, run_named
 
     kept = EmbeddedSource(source.store)  # as a serve query worker: sorted keys kept between pages
-    found: dict[str, Any] = {}
+    indexed = EmbeddedSource(source.store)  # as a serve query worker once its gene index is built
+    started = time.perf_counter()
+    index = GeneFigureIndex(source.store)
+    while not index.step(1.0):
+        pass
+    indexed.gene_index = index
+    found: dict[str, Any] = {"gene index build seconds": round(time.perf_counter() - started, 2)}
     genes = {"hub gene": parameters["figures-for-gene (hub gene)"]["gene"]}
     genes["typical gene"] = parameters["figures-for-gene"]["gene"]
     for who, gene in genes.items():
@@ -304,11 +313,19 @@ def bench_paging(source: Any, parameters: dict[str, dict[str, str]]) -> dict[str
                 )
             )
             assert total == rows, (name, gene, total, rows)
+            indexed_ms = None
+            if name == "figures-for-gene":
+                indexed_ms, _ = _median_ms(
+                    lambda g=gene: sum(
+                        1 for _ in run_named(indexed, "figures-for-gene", gene=g, limit=PAGE_ROWS)
+                    )
+                )
             found[f"{name} ({who})"] = {
                 "gene": gene,
                 "rows": rows,
                 "full_ms": full_ms,
                 "first_page_ms": first_ms,
+                "first_page_indexed_ms": indexed_ms,
                 "next_page_kept_ms": next_ms,
             }
     return found
@@ -394,14 +411,24 @@ def markdown(result: dict[str, Any]) -> str:
                 "order computed every time; next page: with the sorted keys kept, as serve's query "
                 "workers keep them):",
                 "",
-                "| query | gene | rows | full ms | first page ms | next page ms (keys kept) |",
-                "|---|---|---|---|---|---|",
+                "| query | gene | rows | full ms | first page ms | first page ms, gene index "
+                "| next page ms (keys kept) |",
+                "|---|---|---|---|---|---|---|",
             ]
-            for label, row in store["paging"].items():
+            paging = dict(store["paging"])
+            build_seconds = paging.pop("gene index build seconds", None)
+            for label, row in paging.items():
+                indexed = row.get("first_page_indexed_ms")
                 lines.append(
                     f"| {label} | {row['gene']} | {row['rows']:,} | {row['full_ms']} | "
-                    f"{row['first_page_ms']} | {row['next_page_kept_ms']} |"
+                    f"{row['first_page_ms']} | {'–' if indexed is None else indexed} | "
+                    f"{row['next_page_kept_ms']} |"
                 )
+            lines += [
+                "",
+                f"Gene index (what each of serve's query workers builds between queries; "
+                f"`pfocr_ld/gene_index.py`): built in {build_seconds} s here.",
+            ]
     return "\n".join(lines) + "\n"
 
 

