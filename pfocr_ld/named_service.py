@@ -47,8 +47,6 @@ PAGE_ROWS = 100
 #: The most rows of a full answer (beside the byte limit): far above any named query's on 100k figures
 #: but for gene-sets (3.3 M rows), which is for files (``pfocr-ld query gene-sets``), not pages.
 FULL_ROWS = 1_000_000
-#: Query-string parameters of ``/query/<name>`` beside the query's own.
-RESERVED = ("format",)
 FORMATS = {
     "html": "text/html",
     "json": "application/json",
@@ -138,22 +136,18 @@ def run_named_job(source: Source, job: NamedJob) -> QueryOutcome:
 
 
 def _plain(term: dict[str, str] | None) -> Any:
-    """A SPARQL JSON term as the plain value ``pfocr-ld query --format json`` prints."""
+    """A SPARQL JSON term as the plain value ``pfocr-ld query --format json`` prints (its plain_value)."""
+    import pyoxigraph as ox
+
+    from pfocr_ld.query import plain_value
+
     if term is None:
         return None
     if term.get("type") == "literal":
-        from pfocr_ld import vocab
-
-        datatype = term.get("datatype", "")
-        try:
-            if datatype in vocab.XSD_INTEGER_TYPES:
-                return int(term["value"])
-            if datatype in (vocab.XSD + "decimal", vocab.XSD + "double", vocab.XSD + "float"):
-                return float(term["value"])
-        except ValueError:
-            return term["value"]
-        if datatype == vocab.XSD + "boolean":
-            return term["value"] in ("true", "1")
+        if "xml:lang" in term:
+            return plain_value(ox.Literal(term["value"], language=term["xml:lang"]))
+        datatype = ox.NamedNode(term["datatype"]) if "datatype" in term else None
+        return plain_value(ox.Literal(term["value"], datatype=datatype))
     if term.get("type") == "bnode":
         return "_:" + term["value"]
     return term.get("value")

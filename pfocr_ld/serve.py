@@ -1032,7 +1032,9 @@ class CommonHeaders:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 headers.setdefault("Access-Control-Allow-Origin", "*")
-                headers.setdefault("Access-Control-Expose-Headers", "ETag, Content-Location, Link, Vary")
+                headers.setdefault(
+                    "Access-Control-Expose-Headers", "ETag, Content-Location, Link, Vary, X-Total-Count"
+                )
                 headers.setdefault("X-Content-Type-Options", "nosniff")
                 headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
                 if headers.get("content-type", "").startswith("text/html"):

@@ -367,6 +367,10 @@ def test_serve_page_shows_the_first_page_and_next_links_walk_the_answer(
         assert 'rel="next"' in paged.headers["link"] and 'rel="prev"' in paged.headers["link"]
         following = client.get(body["next"]).json()
         assert following["rows"] == full[4:6]
+        counts = client.get("/query/figures-per-organism?limit=5&offset=1&format=json").json()
+        assert (
+            counts["rows"] == _values(run_named(source, "figures-per-organism"))[1:6]
+        )  # numbers stay numbers
         csv_full = client.get(f"/query/figures-for-gene?gene={hub['id']}&format=csv")
         assert csv_full.status_code == 200 and len(csv_full.text.strip().splitlines()) == len(full) + 1
 
