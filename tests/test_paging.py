@@ -531,3 +531,27 @@ def test_gene_index_leaves_irregular_figures_to_the_engine(sample_build: Any, hu
     assert indexed.gene_index.keys_for(indexed, bound) is None
     page = run_bound(indexed, bound)
     assert _values(page) == full[:3] and page.total == len(full)
+
+
+def test_figure_pages_link_to_the_pages_of_their_genes(
+    served: str, hub: dict[str, Any], source: EmbeddedSource
+) -> None:
+    """A figure's genes, chemicals and diseases link to their /query pages, which list the figure."""
+    from pfocr_ld import vocab
+
+    figure = _values(run_named(source, "figures-for-gene", gene=str(hub["id"])))[0]
+    path = figure["figure"].removeprefix(vocab.DEFAULT_BASE)
+    with httpx.Client(base_url=served, timeout=30) as client:
+        response = client.get(f"/figures/{path}", headers={"Accept": "text/html"})
+        assert response.status_code == 200
+        page = response.text
+        href = f"/query/figures-for-gene?gene={hub['id']}"
+        assert f'href="{href}"' in page
+        assert figure["figid"] in client.get(href, headers={"Accept": "text/html"}).text
+        for query in ("figures-for-chemical", "figures-for-disease"):
+            links = [
+                part.split('"')[0].replace("&amp;", "&") for part in page.split(f'href="/query/{query}?')[1:]
+            ]
+            for link in links[:3]:
+                listed = client.get(f"/query/{query}?{link}&format=json").json()
+                assert figure["figid"] in {row["figid"] for row in listed["rows"]}, (query, link)
