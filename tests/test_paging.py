@@ -205,17 +205,26 @@ def test_limit_is_only_for_queries_that_page() -> None:
     assert "limit" in get_query("figures-for-gene").describe()
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.one_of(st.text(max_size=30), st.integers(-(10**12), 10**12)))
+@settings(max_examples=80, deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=30),
+        st.integers(-5, MAX_LIMIT + 5),
+        st.integers(-(10**15), 10**15),
+        st.integers(0, 10**4).map(lambda n: f" {n}\t"),
+    )
+)
 def test_page_numbers_are_ints_or_a_clear_error(value: str | int) -> None:
+    plain = bind(get_query("figures-for-gene"), {"gene": "7099"})
     try:
         bound = bind(get_query("figures-for-gene"), {"gene": "7099", "limit": value, "offset": value})
     except ParameterError as error:
         assert "limit" in str(error) or "offset" in str(error)
         return
     assert isinstance(bound.limit, int) and 1 <= bound.limit <= MAX_LIMIT
-    assert isinstance(bound.offset, int) and bound.offset == bound.limit
-    assert str(value).strip() not in bound.text  # the numbers never enter the query text
+    assert isinstance(bound.offset, int) and bound.offset == bound.limit == int(str(value).strip())
+    # the numbers never enter the query: the text and the bindings are the unpaged query's
+    assert bound.text == plain.text and dict(bound.bindings) == dict(plain.bindings)
 
 
 def test_full_answer_is_unchanged_without_limit(source: EmbeddedSource, hub: dict[str, Any]) -> None:
