@@ -109,7 +109,8 @@ class GeneFigureIndex:
         yield
         for number, gene in enumerate(genes):
             ranks = array("I")
-            for quad in self.store.quads_for_pattern(gene, _IS_PART_OF, None, None):
+            # the default graph, which the queries see (a named graph's data is not in their answers)
+            for quad in self.store.quads_for_pattern(gene, _IS_PART_OF, None, ox.DefaultGraph()):
                 target = quad.object.value if isinstance(quad.object, ox.NamedNode) else ""
                 rank = self._rank.get(target)
                 if rank is not None:
