@@ -564,3 +564,25 @@ def test_figure_pages_link_to_the_pages_of_their_genes(
             for link in links[:3]:
                 listed = client.get(f"/query/{query}?{link}&format=json").json()
                 assert figure["figid"] in {row["figid"] for row in listed["rows"]}, (query, link)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    params=st.lists(
+        st.tuples(
+            st.sampled_from(["gene", "limit", "offset", "organism", "strict", "format", "x"]),
+            st.text(max_size=40),
+        ),
+        max_size=5,
+    )
+)
+def test_serve_hostile_parameters_are_answered_not_crashed(
+    served: str, params: list[tuple[str, str]]
+) -> None:
+    """Any query string gets an answer or a clear 4xx, never a 500 or a traceback."""
+    with httpx.Client(base_url=served, timeout=30) as client:
+        response = client.get(
+            "/query/figures-for-gene", params=params, headers={"Accept": "application/json"}
+        )
+        assert response.status_code in (200, 400, 406), response.text
+        assert "Traceback" not in response.text
