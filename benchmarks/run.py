@@ -10,7 +10,13 @@ For each size it synthesises a corpus (``pfocr-ld synth``), builds it with valid
 process tree (sampled every 50 ms with psutil), output sizes and the time per stage. The naive
 pipeline (``benchmarks/naive.py``) runs on the same corpora in the same run, and the ratio of
 records/s is reported. The largest build is loaded into the embedded on-disk store and every named
-query is timed (median of 5 runs after one warm-up). Before and after all that,
+query is timed (median of 5 runs after one warm-up), and for the hub gene (the gene in the most
+figures) and a typical gene, ``figures-for-gene`` and ``cooccurring-genes`` are timed whole, as
+their first page (``limit=100``: total and order included, nothing kept between runs) and as a later
+page once the sorted keys are kept (what ``pfocr-ld serve``'s query workers do for "next"), and
+the first page of ``figures-for-gene`` once the gene index of serve's workers is built (its build
+time is reported).
+Before and after all that,
 ``benchmarks/calibrate.py`` measures the machine's speed (one worker's CPU time per figure on a
 fixed slice of a corpus). Results go to ``benchmarks/results/latest.json`` and
 ``benchmarks/results/latest.md`` (``--results NAME`` for other names).
@@ -254,7 +260,75 @@ def bench_store(work: Path, build_out: Path) -> dict[str, Any]:
                 "median_ms": round(statistics.median(timings) * 1000, 1),
             }
     results["queries"] = queries
+    with open_source(store=str(store_dir)) as source:
+        results["paging"] = bench_paging(source, typical_parameters(store_dir))
     return results
+
+
+PAGE_ROWS = 100
+
+
+def _median_ms(run: Any, runs: int = 5) -> tuple[float, Any]:
+    """Median milliseconds of ``runs`` calls of ``run`` after one warm-up call, and its last value."""
+    value = run()
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        value = run()
+        timings.append(time.perf_counter() - started)
+    return round(statistics.median(timings) * 1000, 1), value
+
+
+def bench_paging(source: Any, parameters: dict[str, dict[str, str]]) -> dict[str, Any]:
+    """Full answer, first page and a later page (keys kept) for the hub gene and a typical gene."""
+    from pfocr_ld.gene_index import GeneFigureIndex
+    from pfocr_ld.paging import KeyCache
+    from pfocr_ld.query import EmbeddedSource, run_named
+
+    kept = EmbeddedSource(source.store)  # as a serve query worker: sorted keys kept between pages
+    indexed = EmbeddedSource(source.store)  # as a serve query worker once its gene index is built
+    started = time.perf_counter()
+    index = GeneFigureIndex(source.store)
+    while not index.step(1.0):
+        pass
+    indexed.gene_index = index
+    found: dict[str, Any] = {"gene index build seconds": round(time.perf_counter() - started, 2)}
+    genes = {"hub gene": parameters["figures-for-gene (hub gene)"]["gene"]}
+    genes["typical gene"] = parameters["figures-for-gene"]["gene"]
+    for who, gene in genes.items():
+        for name in ("figures-for-gene", "cooccurring-genes"):
+            full_ms, rows = _median_ms(lambda n=name, g=gene: sum(1 for _ in run_named(source, n, gene=g)))
+
+            def first(n: str = name, g: str = gene) -> int:
+                page = run_named(source, n, gene=g, limit=PAGE_ROWS)
+                sum(1 for _ in page)
+                return page.total or 0
+
+            first_ms, total = _median_ms(first)
+            kept.page_cache = KeyCache(4)
+            later = min(PAGE_ROWS, max(0, rows - PAGE_ROWS))  # the second page, or the first if only one
+            next_ms, _ = _median_ms(
+                lambda n=name, g=gene, o=later: sum(
+                    1 for _ in run_named(kept, n, gene=g, limit=PAGE_ROWS, offset=o)
+                )
+            )
+            assert total == rows, (name, gene, total, rows)
+            indexed_ms = None
+            if name == "figures-for-gene":
+                indexed_ms, _ = _median_ms(
+                    lambda g=gene: sum(
+                        1 for _ in run_named(indexed, "figures-for-gene", gene=g, limit=PAGE_ROWS)
+                    )
+                )
+            found[f"{name} ({who})"] = {
+                "gene": gene,
+                "rows": rows,
+                "full_ms": full_ms,
+                "first_page_ms": first_ms,
+                "first_page_indexed_ms": indexed_ms,
+                "next_page_kept_ms": next_ms,
+            }
+    return found
 
 
 def markdown(result: dict[str, Any]) -> str:
@@ -330,6 +404,31 @@ def markdown(result: dict[str, Any]) -> str:
         for label, query in store["queries"].items():
             params = ", ".join(f"{k}={v}" for k, v in query["params"].items())
             lines.append(f"| {label} | {params} | {query['rows']} | {query['median_ms']} |")
+        if store.get("paging"):
+            lines += [
+                "",
+                f"Page by page (`limit={PAGE_ROWS}`; median of 5 after a warm-up; first page: total and "
+                "order computed every time; next page: with the sorted keys kept, as serve's query "
+                "workers keep them):",
+                "",
+                "| query | gene | rows | full ms | first page ms | first page ms, gene index "
+                "| next page ms (keys kept) |",
+                "|---|---|---|---|---|---|---|",
+            ]
+            paging = dict(store["paging"])
+            build_seconds = paging.pop("gene index build seconds", None)
+            for label, row in paging.items():
+                indexed = row.get("first_page_indexed_ms")
+                lines.append(
+                    f"| {label} | {row['gene']} | {row['rows']:,} | {row['full_ms']} | "
+                    f"{row['first_page_ms']} | {'–' if indexed is None else indexed} | "
+                    f"{row['next_page_kept_ms']} |"
+                )
+            lines += [
+                "",
+                f"Gene index (what each of serve's query workers builds between queries; "
+                f"`pfocr_ld/gene_index.py`): built in {build_seconds} s here.",
+            ]
     return "\n".join(lines) + "\n"
 
 

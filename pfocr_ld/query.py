@@ -200,6 +200,31 @@ def _parse_count(value: str) -> tuple[str, Term]:
     return "value", ox.Literal(str(int(text)), datatype=ox.NamedNode(vocab.T.xsd["integer"]))
 
 
+#: The largest page a query answers (the full answer has no bound: leave ``limit`` out for it), and the
+#: largest offset (far beyond any answer; keeps the number a machine integer).
+MAX_LIMIT = 10_000
+MAX_OFFSET = 1_000_000_000
+
+
+def _page_number(value: str, what: str, low: int, high: int) -> int:
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= 12) or not low <= int(text) <= high:
+        raise ParameterError(f"{what}: {str(value)[:40]!r} is not a whole number from {low} to {high:,}")
+    return int(text)
+
+
+def _parse_limit(value: str) -> tuple[str, Term]:
+    # Returned as an xsd:integer literal like count, but never bound: bind() keeps the int aside and
+    # the rows are cut in Python (pfocr_ld/paging.py), so no number is ever written into the text.
+    number = _page_number(value, "limit", 1, MAX_LIMIT)
+    return "limit", ox.Literal(str(number), datatype=ox.NamedNode(vocab.T.xsd["integer"]))
+
+
+def _parse_offset(value: str) -> tuple[str, Term]:
+    number = _page_number(value, "offset", 0, MAX_OFFSET)
+    return "offset", ox.Literal(str(number), datatype=ox.NamedNode(vocab.T.xsd["integer"]))
+
+
 def _parse_string(value: str) -> tuple[str, Term]:
     return "value", ox.Literal(value)
 
@@ -273,6 +298,10 @@ PARAM_TYPES: dict[str, ParamType] = {
         ),
         ParamType("flag", _parse_flag, {}, "true/false; switches lines of the query on"),
         ParamType("count", _parse_count, {"value": ""}, "a whole number from 1 (an xsd:integer)"),
+        ParamType(
+            "limit", _parse_limit, {}, f"rows per page, 1 to {MAX_LIMIT:,}; the answer then gives the total"
+        ),
+        ParamType("offset", _parse_offset, {}, "rows to skip before the page (0 = the first row)"),
         ParamType("string", _parse_string, {"value": ""}, "any text, bound as a plain literal"),
         ParamType("iri", _parse_iri, {"value": ""}, "an absolute IRI"),
         ParamType("term", _parse_term, {"value": ""}, "<IRI> or text (a plain literal)"),
@@ -311,6 +340,10 @@ class NamedQuery:
     gmt: Mapping[str, str] | None = None
     notes: str = ""
     path: Path | None = None
+    #: How pages are cut (``paging:`` in the header; pfocr_ld/paging.py): ``key`` — the variables of
+    #: ``page_key`` identify a row; ``rows`` — the whole answer is sorted, then cut; ``None`` — no paging.
+    paging: str | None = None
+    page_key: tuple[str, ...] = ()
 
     def parameter(self, name: str) -> Parameter | None:
         return next((p for p in self.parameters if p.name == name), None)
@@ -378,6 +411,27 @@ def parse_query_text(text: str, name: str, path: Path | None = None, *, strict: 
                 variables=dict(spec.get("variables") or {}),
             )
         )
+    paging = meta.get("paging")
+    page_key: tuple[str, ...] = ()
+    if isinstance(paging, dict) and list(paging) == ["key"]:
+        page_key = tuple(str(v) for v in paging["key"] or ())
+        if not page_key or not all(re.fullmatch(r"[A-Za-z_]\w*", v) for v in page_key):
+            raise QueryError(f"{name}: paging key must list variable names")
+        paging = "key"
+    elif paging is not None and paging != "rows":
+        raise QueryError(f"{name}: paging must be rows or {{key: [variables]}}, not {paging!r}")
+    if paging is not None:
+        parameters += [
+            Parameter(
+                "limit",
+                PARAM_TYPES["limit"],
+                example="100",
+                description="page through the answer (in its order): at most this many rows, and the total",
+            ),
+            Parameter(
+                "offset", PARAM_TYPES["offset"], example="0", description="skip this many rows (with limit)"
+            ),
+        ]
     return NamedQuery(
         name=name,
         text=text,
@@ -388,6 +442,8 @@ def parse_query_text(text: str, name: str, path: Path | None = None, *, strict: 
         gmt=dict(meta["gmt"]) if meta.get("gmt") else None,
         notes=str(meta.get("notes", "")),
         path=path,
+        paging=paging,
+        page_key=page_key,
     )
 
 
@@ -433,6 +489,13 @@ class BoundQuery:
     query: NamedQuery
     text: str
     bindings: Mapping[str, Term]
+    #: The page asked for (``limit``/``offset`` parameters); both ``None``: the full answer.
+    limit: int | None = None
+    offset: int | None = None
+
+    @property
+    def paged(self) -> bool:
+        return self.limit is not None or self.offset is not None
 
 
 def apply_conditions(text: str, conditions: set[str]) -> str:
@@ -474,6 +537,7 @@ def bind(query: NamedQuery, params: Mapping[str, ParamValue]) -> BoundQuery:
     """
     bindings: dict[str, Term] = {}
     conditions: set[str] = set()
+    page: dict[str, int] = {}
     declared = {p.name: p for p in query.parameters}
     for name, raw in params.items():
         if not query.parameters:
@@ -494,6 +558,10 @@ def bind(query: NamedQuery, params: Mapping[str, ParamValue]) -> BoundQuery:
             )
         text = ("true" if raw else "false") if isinstance(raw, bool) else str(raw)
         kind, term = parameter.type.parse(text)
+        if kind in ("limit", "offset") and parameter.type.name == kind:
+            # a page, not a binding: an int by construction, kept out of the query text
+            page[kind] = int(term.value)  # type: ignore[union-attr]
+            continue
         if term is None:
             if kind == "true":
                 conditions.add(name)
@@ -505,7 +573,13 @@ def bind(query: NamedQuery, params: Mapping[str, ParamValue]) -> BoundQuery:
     if missing:
         examples = " ".join(f"--param {n}={query.parameter(n).example or '…'}" for n in missing)  # type: ignore[union-attr]
         raise ParameterError(f"{query.name} needs {', '.join(missing)}: e.g. {examples}")
-    return BoundQuery(query, apply_conditions(strip_header(query.text), conditions), bindings)
+    return BoundQuery(
+        query,
+        apply_conditions(strip_header(query.text), conditions),
+        bindings,
+        limit=page.get("limit"),
+        offset=page.get("offset"),
+    )
 
 
 # VALUES injection for remote endpoints ---------------------------------------------------------
@@ -659,7 +733,16 @@ class Result:
 
     Rows and triples are produced lazily and only once; iterate, or call :meth:`values` for rows
     of plain Python values (``{"figid": "PMC…", "genes": 12}``).
+
+    A page (a query run with ``limit``/``offset``) also says where it is: ``total`` rows in the full
+    answer, from ``offset``, at most ``limit``; ``hint`` explains an empty answer when it can (a gene
+    symbol that names no gene). All four are ``None`` for a full answer.
     """
+
+    total: int | None = None
+    offset: int | None = None
+    limit: int | None = None
+    hint: str | None = None
 
     def __init__(
         self,
@@ -694,6 +777,10 @@ class Source:
     """Something that runs SPARQL: :class:`EmbeddedSource` or :class:`RemoteSource`."""
 
     description = "source"
+    #: A :class:`pfocr_ld.paging.KeyCache` for sources whose data cannot change (serve's workers).
+    page_cache: Any = None
+    #: A :class:`pfocr_ld.gene_index.GeneFigureIndex`, likewise (serve's workers build one).
+    gene_index: Any = None
 
     def execute(self, query: str, bindings: Mapping[str, Term] | None = None) -> Result:
         raise NotImplementedError
@@ -1008,17 +1095,81 @@ def open_source(
 
 
 def run_bound(source: Source, bound: BoundQuery) -> Result:
+    """Run a bound query: the full answer, or with ``limit``/``offset`` one page of it (with its total)."""
+    if bound.paged:
+        from pfocr_ld import paging
+
+        return paging.run_page(source, bound)
     return source.execute(bound.text, bound.bindings)
 
 
 def run_named(source: Source, name: str, /, **params: ParamValue) -> Result:
-    """Run a library query: ``run_named(source, "figures-for-gene", gene="7099", strict=True)``."""
+    """Run a library query: ``run_named(source, "figures-for-gene", gene="7099", strict=True)``.
+
+    ``limit`` and ``offset`` (queries that page: ``figures-for-gene``, ``cooccurring-genes``, …) give
+    one page of the same ordered answer, and its ``total``: ``run_named(source, "figures-for-gene",
+    gene="4040", limit=100, offset=200)``.
+    """
     return run_bound(source, bind(get_query(name), params))
 
 
 def run_query(source: Source, text: str, /, **params: ParamValue) -> Result:
     """Run any SPARQL text; ``params`` bind variables of the same names (``<…>`` for IRIs)."""
     return run_bound(source, bind(parse_query_text(text, "query"), params))
+
+
+# Empty answers -----------------------------------------------------------------------------------
+_GENE_NAMED = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX wp: <http://vocabularies.wikipathways.org/wp#>
+SELECT ?gene WHERE { ?gene a wp:GeneProduct ; rdfs:label ?symbol } LIMIT 1
+"""
+_GENE_EXISTS = """PREFIX wp: <http://vocabularies.wikipathways.org/wp#>
+SELECT ?gene WHERE { ?gene a wp:GeneProduct } LIMIT 1
+"""
+#: The symbols a gene's symbol is commonly mistyped as: human (TP53), mouse/rat (Tp53), lower case.
+_SYMBOLS_AMONG = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX wp: <http://vocabularies.wikipathways.org/wp#>
+SELECT DISTINCT ?label WHERE {{
+  VALUES ?label {{ {labels} }}
+  ?gene rdfs:label ?label ; a wp:GeneProduct .
+}}
+ORDER BY ?label
+"""
+
+
+def no_rows_hint(source: Source, bound: BoundQuery) -> str | None:
+    """Why an answer may be empty, when the data can tell: a gene parameter that names no gene.
+
+    ``figures-for-gene`` and ``cooccurring-genes`` match a symbol exactly (case-sensitively), across
+    organisms; a symbol no gene has gets its case-insensitive namesakes as suggestions (``erbb2`` →
+    ``ERBB2``), an id no gene has says so. ``None`` when the gene exists (the other parameters left
+    nothing) or the query has no gene parameter. Costs one or two lookups, never a scan.
+    """
+    for parameter in bound.query.parameters:
+        if parameter.type.name != "gene":
+            continue
+        symbol = bound.bindings.get(parameter.variable("symbol"))
+        gene = bound.bindings.get(parameter.variable("id"))
+        if isinstance(symbol, ox.Literal):
+            if any(True for _ in source.execute(_GENE_NAMED, {"symbol": symbol})):
+                return None
+            text = symbol.value
+            variants = {text.upper(), text[:1].upper() + text[1:].lower(), text.lower()} - {text}
+            # each variant an N-Triples literal, escaped by pyoxigraph: data, never query text
+            labels = " ".join(sorted(str(ox.Literal(v)) for v in variants))
+            close = [
+                text_value(row.get("label")) for row in source.execute(_SYMBOLS_AMONG.format(labels=labels))
+            ]
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            return (
+                f"no gene with symbol {text!r} in this store (symbols are matched exactly, "
+                f"case-sensitively, in every organism; or give the NCBI Gene id){hint}"
+            )
+        if isinstance(gene, ox.NamedNode):
+            if any(True for _ in source.execute(_GENE_EXISTS, {"gene": gene})):
+                return None
+            return f"no gene with NCBI Gene id {gene.value.rsplit('/', 1)[-1]!r} in this store"
+    return None
 
 
 # Writers ---------------------------------------------------------------------------------------
@@ -1039,7 +1190,9 @@ def _fit(value: str, width: int) -> str:
     return value if len(value) <= width else value[: width - 1] + "…"
 
 
-def write_table(variables: Sequence[str], rows: Iterable[Row], out: IO[str]) -> int:
+def write_table(
+    variables: Sequence[str], rows: Iterable[Row], out: IO[str], *, page: tuple[int, int] | None = None
+) -> int:
     """An aligned table. Column widths come from the first rows, later rows reuse them, so a long
     result starts printing at once instead of after the last row."""
     iterator = iter(rows)
@@ -1064,7 +1217,12 @@ def write_table(variables: Sequence[str], rows: Iterable[Row], out: IO[str]) -> 
     for row in iterator:
         out.write(line([_compact(row.get(v)) for v in variables]))
         count += 1
-    out.write(f"({count} row{'s' if count != 1 else ''})\n")
+    if page is not None:  # (total, offset): where this page is in the full answer
+        total, offset = page
+        where = f"rows {offset + 1:,}-{offset + count:,}" if count else f"no rows from row {offset + 1:,}"
+        out.write(f"({where} of {total:,})\n")
+    else:
+        out.write(f"({count} row{'s' if count != 1 else ''})\n")
     return count
 
 
@@ -1089,15 +1247,23 @@ def write_delimited(variables: Sequence[str], rows: Iterable[Row], out: IO[str],
     return count
 
 
-def write_json(variables: Sequence[str], rows: Iterable[Row], out: IO[str]) -> int:
-    """A JSON list with one object per row (variable → plain value, ``null`` when unbound)."""
+def write_json(
+    variables: Sequence[str], rows: Iterable[Row], out: IO[str], *, page: Mapping[str, Any] | None = None
+) -> int:
+    """A JSON list with one object per row (variable → plain value, ``null`` when unbound).
+
+    A page (``page``: total, offset, limit) is an object instead: those three, then ``rows``, the list.
+    """
     count = 0
+    if page is not None:
+        out.write(orjson.dumps(dict(page)).decode()[:-1] + ',"rows":')
     out.write("[")
     for row in rows:
         obj = {v: plain_value(row.get(v)) for v in variables}
         out.write(("\n  " if count == 0 else ",\n  ") + orjson.dumps(obj).decode())
         count += 1
-    out.write("\n]\n" if count else "]\n")
+    out.write("\n]" if count else "]")
+    out.write("}\n" if page is not None else "\n")
     return count
 
 
@@ -1286,12 +1452,14 @@ def write_result(
         return count
     rows = _limited(result, limit)
     variables = result.variables
+    paged = result.total is not None
     if fmt == "table":
-        return write_table(variables, rows, out)
+        return write_table(variables, rows, out, page=(result.total, result.offset or 0) if paged else None)
     if fmt in ("csv", "tsv"):
         return write_delimited(variables, rows, out, "," if fmt == "csv" else "\t")
     if fmt == "json":
-        return write_json(variables, rows, out)
+        page = {"total": result.total, "offset": result.offset or 0, "limit": result.limit}
+        return write_json(variables, rows, out, page=page if paged else None)
     if fmt == "srj":
         return write_srj(variables, rows, out)
     if fmt == "srx":
@@ -1402,6 +1570,29 @@ def _mentions_service(text: str) -> bool:
     return "service" in _unescape_codepoints(text).casefold()
 
 
+def _answer_notes(source: Source, bound: BoundQuery, result: Result, count: int) -> dict[str, Any]:
+    """Where a page is in the full answer (total, offset, limit) and why an answer is empty (hint)."""
+    notes: dict[str, Any] = {}
+    if result.total is not None:
+        notes.update(total=result.total, offset=result.offset or 0, limit=result.limit)
+    if result.kind == "select" and count == 0:
+        notes["hint"] = result.hint if result.total is not None else no_rows_hint(source, bound)
+    return notes
+
+
+def report_answer(notes: Mapping[str, Any], count: int) -> None:
+    """The CLI's lines on standard error about an answer: a page's place and total, an empty one's hint."""
+    if "total" in notes:
+        total, offset, limit = notes["total"], notes["offset"], notes["limit"]
+        shown = f"rows {offset + 1:,}-{offset + count:,}" if count else f"no rows from row {offset + 1:,}"
+        following = ""
+        if limit is not None and offset + count < total:
+            following = f"; next page: --param offset={offset + count}"
+        click.echo(f"{shown} of {total:,}{following}", err=True)
+    if notes.get("hint"):
+        click.echo(f"pfocr-ld query: {notes['hint']}", err=True)
+
+
 def _sandboxed_query(conn: Any, payload: tuple[Any, ...]) -> None:
     """In the sandboxed process (:func:`pfocr_ld.sandbox.run_in_sandbox`): open the data, run, write."""
     store_dir, data, graph, bound, fmt, tty, limit = payload
@@ -1414,7 +1605,17 @@ def _sandboxed_query(conn: Any, payload: tuple[Any, ...]) -> None:
             count = write_result(result, chosen, out, query=bound.query, limit=limit)
             out.flush()
             seconds = time.perf_counter() - started
-            conn.send(("done", count, chosen, result.kind, source.description, seconds))
+            conn.send(
+                (
+                    "done",
+                    count,
+                    chosen,
+                    result.kind,
+                    source.description,
+                    seconds,
+                    _answer_notes(source, bound, result, count),
+                )
+            )
     except Exception as error:  # each becomes one line and an exit status in the parent
         out.flush()
         # Usage errors (syntax, a missing store) stand; what the engine raised while evaluating a
@@ -1442,7 +1643,8 @@ def run_local_sandboxed(
 
     The child cannot make a socket (:mod:`pfocr_ld.sandbox`), so ``SERVICE`` cannot reach any
     address whatever the text says; a query that tries fails with a usage error. Returns
-    (rows written, format, result kind, source description, seconds).
+    (rows written, format, result kind, source description, seconds, notes: a page's ``total``,
+    ``offset`` and ``limit``, and the ``hint`` of an empty answer).
     """
     from pfocr_ld import sandbox
 
@@ -1670,7 +1872,7 @@ def query_command(
             click.echo(inject_values(bound.text, bound.bindings), err=True)
         sink = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
         try:
-            count, chosen, kind, description, seconds = run_local_sandboxed(
+            count, chosen, kind, description, seconds, notes = run_local_sandboxed(
                 store=store_dir,
                 data=list(data) or None,
                 graph=graph,
@@ -1683,6 +1885,7 @@ def query_command(
         finally:
             if output:
                 sink.close()
+        report_answer(notes, count)
         if sys.stderr.isatty():
             unit = "sets" if chosen == "gmt" else "triples" if kind == "graph" else "rows"
             click.echo(f"{count} {unit} in {seconds:.2f}s from {description}", err=True)
@@ -1699,6 +1902,7 @@ def query_command(
             chosen = fmt or ("nt" if result.kind == "graph" else "table" if sink.isatty() else "tsv")
             count = write_result(result, chosen, sink, query=query, limit=limit)
             sink.flush()
+            report_answer(_answer_notes(source, bound, result, count), count)
             if sys.stderr.isatty():
                 unit = "sets" if chosen == "gmt" else "triples" if result.kind == "graph" else "rows"
                 seconds = time.perf_counter() - started

@@ -81,6 +81,7 @@ from pfocr_ld import jsonld, ordering, rdf, sandbox, schemaorg, sparql, template
 from pfocr_ld.contexts import pfocr_context
 from pfocr_ld.enrich_service import EnrichService
 from pfocr_ld.mapping import Mapper
+from pfocr_ld.named_service import NamedQueryService
 from pfocr_ld.resources import mapping_doc, ontology_file
 from pfocr_ld.templates import model_pages
 
@@ -523,6 +524,11 @@ def run_job(store: ox.Store, job: QueryJob) -> QueryOutcome:
     )
 
 
+#: Answers whose sorted keys (or rows) a query worker keeps for the next pages: a hub gene's keys on a
+#: 100k-figure store are ~18,000 small tuples (a few MB), so the worst case stays far below --worker-memory.
+NAMED_ANSWERS_KEPT = 16
+
+
 def _worker_main(conn: Connection, store_dir: str, memory_mib: int, sandboxed: bool = True) -> None:
     """A query worker: lose the network, open the store read-only, run jobs from ``conn`` until it closes."""
     # The server shuts workers down itself; a Ctrl-C meant for it must not print tracebacks here.
@@ -548,14 +554,26 @@ def _worker_main(conn: Connection, store_dir: str, memory_mib: int, sandboxed: b
     except OSError as error:
         conn.send(("failed", str(error)))
         return
+    from pfocr_ld.gene_index import GeneFigureIndex
+    from pfocr_ld.named_service import NamedJob, run_named_job
+    from pfocr_ld.paging import KeyCache
+    from pfocr_ld.query import EmbeddedSource
+
+    # Named queries (/query/<name>) keep the sorted keys of recent answers: "next page" costs the page;
+    # and every gene's figures in figid order, built between queries: a hub's first page at once.
+    source = EmbeddedSource(store, description=store_dir)
+    source.page_cache = KeyCache(NAMED_ANSWERS_KEPT)
+    index = source.gene_index = GeneFigureIndex(store)
     conn.send(("ready", os.getpid()))
     while True:
         try:
+            while not index.complete and not conn.poll(0):
+                index.step(0.05)  # a query waits at most one step
             job = conn.recv()
         except (EOFError, OSError):
             return
         try:
-            outcome = run_job(store, job)
+            outcome = run_named_job(source, job) if isinstance(job, NamedJob) else run_job(store, job)
         except MemoryError:
             outcome = QueryOutcome(
                 503,
@@ -1014,7 +1032,9 @@ class CommonHeaders:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 headers.setdefault("Access-Control-Allow-Origin", "*")
-                headers.setdefault("Access-Control-Expose-Headers", "ETag, Content-Location, Link, Vary")
+                headers.setdefault(
+                    "Access-Control-Expose-Headers", "ETag, Content-Location, Link, Vary, X-Total-Count"
+                )
                 headers.setdefault("X-Content-Type-Options", "nosniff")
                 headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
                 if headers.get("content-type", "").startswith("text/html"):
@@ -1118,6 +1138,7 @@ class PfocrServer:
         self._counts_lock = asyncio.Lock()
         self._figids_lock = asyncio.Lock()
         self.enrichment = EnrichService(self)  # /enrich: figures for a gene list
+        self.named = NamedQueryService(self)  # /query/<name>: named queries, page by page
 
     # plumbing ------------------------------------------------------------------------------------------
     def _load_void(self, void_file: Path | None) -> list[rdf.Triple]:
@@ -1410,7 +1431,7 @@ class PfocrServer:
                 headers={"Vary": "Accept"},
             )
         if fmt != "html":
-            rep = await run_in_threadpool(self.void_representation, fmt, root)
+            rep = await run_in_threadpool(self.void_representation, fmt, root, self.sparql_endpoint(request))
             return self.representation_response(
                 request, rep, negotiated=True, extra={"Content-Location": f"{root}/void.{_SUFFIX_OF[fmt]}"}
             )
@@ -1425,13 +1446,42 @@ class PfocrServer:
             body, headers={"Content-Type": CONTENT_TYPES["html"], "Vary": "Accept", **self.cache_headers()}
         )
 
-    def void_representation(self, fmt: str, root: str) -> Representation:
-        key = ("void", fmt, root if fmt == "html" else "")
+    def sparql_endpoint(self, request: Request) -> str | None:
+        """This server's ``/sparql`` as the client addressed it (scheme, host and root path of the
+        request); ``None`` when that is not an IRI (a malformed Host header)."""
+        endpoint = str(request.url.replace(path=self.root(request) + "/sparql", query="", fragment=""))
+        try:
+            ox.NamedNode(endpoint)
+        except ValueError:
+            return None
+        return endpoint if endpoint.startswith(("http://", "https://")) else None
+
+    def served_void(self, endpoint: str | None) -> list[rdf.Triple]:
+        """The dataset description as served: the release's, plus ``void:sparqlEndpoint`` naming this
+        server's endpoint on each ``void:Dataset`` (a build cannot know where it will be served)."""
+        if endpoint is None:
+            return self.void_triples
+        dataset_type = f"<{vocab.T.void['Dataset']}>"
+        typed = {s for s, p, o in self.void_triples if p == vocab.T.rdf["type"] and o == dataset_type}
+        # The release, not its class and property partitions (void:Datasets too, parts of it).
+        parts = {
+            o[1:-1]
+            for s, p, o in self.void_triples
+            if p in (vocab.T.void["classPartition"], vocab.T.void["propertyPartition"])
+        }
+        datasets = sorted(typed - parts)
+        extra = [(s, vocab.T.void["sparqlEndpoint"], f"<{endpoint}>") for s in datasets]
+        return sorted(set(self.void_triples) | set(extra))
+
+    def void_representation(self, fmt: str, root: str, endpoint: str | None = None) -> Representation:
+        # The endpoint comes from the request's Host: one cache entry per host (the LRU bounds them).
+        key = ("void", fmt, root if fmt == "html" else "", endpoint)
         cached = self.cache.get(key)
         if cached is not None:
             return cached
+        triples = self.served_void(endpoint)
         if fmt == "html":
-            turtle = rdf_body(self.void_triples, "ttl").decode("utf-8")
+            turtle = rdf_body(triples, "ttl").decode("utf-8")
             formats = [
                 ("Turtle", "text/turtle", f"{root}/void.ttl"),
                 ("N-Triples", "application/n-triples", f"{root}/void.nt"),
@@ -1439,10 +1489,10 @@ class PfocrServer:
                 ("RDF/XML", "application/rdf+xml", f"{root}/void.rdf"),
             ]
             body = templates.void_page(
-                self.void_triples, turtle, formats=formats, root=root, figures_path=self.config.base_path
+                triples, turtle, formats=formats, root=root, figures_path=self.config.base_path
             ).encode("utf-8")
         else:
-            body = rdf_body(self.void_triples, fmt)
+            body = rdf_body(triples, fmt)
         rep = Representation(body, CONTENT_TYPES[fmt], _etag(body))
         self.cache.put(key, rep)
         return rep
@@ -1468,7 +1518,9 @@ class PfocrServer:
                     "application/n-triples, application/ld+json, application/rdf+xml and text/html",
                     headers={"Vary": "Accept"},
                 )
-        rep = await run_in_threadpool(self.void_representation, fmt, self.root(request))
+        rep = await run_in_threadpool(
+            self.void_representation, fmt, self.root(request), self.sparql_endpoint(request)
+        )
         return self.representation_response(request, rep, negotiated=suffix is None)
 
     async def context(self, request: Request) -> Response:
@@ -1950,6 +2002,7 @@ def create_app(
         Route("/vocab.{suffix}", server.vocabulary, methods=["GET"]),
         Route("/vocab/mapping", server.mapping, methods=["GET"]),
         Route("/enrich", server.enrichment.handle, methods=["GET", "POST"]),
+        Route("/query/{name}", server.named.handle, methods=["GET"]),
         Mount("/static", app=StaticFiles(directory=str(static)), name="static"),
         Route(path, server.figure_index, methods=["GET"]),
         Route(path + "{name:path}", server.figure, methods=["GET"]),

@@ -350,13 +350,22 @@ def figure_view(triples: Iterable[rdf.Triple], figure_iri: str) -> FigureView:
     return view
 
 
-def _gene_rows(view: FigureView) -> list[list[str]]:
+def _figures_with(root: str, query: str, parameter: str, value: str, label: str) -> str:
+    """A link to the named query's page (``serve``'s ``/query/…``: its first page of figures)."""
+    if not value:
+        return ""
+    href = f"{root}/query/{query}?{urlencode({parameter: value})}"
+    return f' <a class="figures-with" href="{esc(href)}" aria-label="Figures with {esc(label)}">figures</a>'
+
+
+def _gene_rows(view: FigureView, root: str = "") -> list[list[str]]:
     rows = []
     for g in view.genes:
         taxon = _link(TAXONOMY_BROWSER + g["taxon"], g["taxon"]) if g["taxon"] else ""
         rows.append(
             [
-                _link(vocab.NCBI_GENE_PAGE + g["id"], g["symbol"] or g["id"]),
+                _link(vocab.NCBI_GENE_PAGE + g["id"], g["symbol"] or g["id"])
+                + _figures_with(root, "figures-for-gene", "gene", g["id"], g["symbol"] or g["id"]),
                 _link(g["page"] or vocab.NCBI_GENE_PAGE + g["id"], g["id"]),
                 taxon,
                 f'<span class="ocr">{esc(g["word"])}</span>',
@@ -367,7 +376,7 @@ def _gene_rows(view: FigureView) -> list[list[str]]:
     return rows
 
 
-def _chemical_rows(view: FigureView) -> list[list[str]]:
+def _chemical_rows(view: FigureView, root: str = "") -> list[list[str]]:
     rows = []
     for c in view.chemicals:
         mesh_links = " ".join(_link(MESH_BROWSER + m, m) for m in c["mesh"].split())
@@ -375,7 +384,8 @@ def _chemical_rows(view: FigureView) -> list[list[str]]:
         name_href = c["chebi_page"] or (MESH_BROWSER + c["mesh"].split()[0] if c["mesh"] else None)
         rows.append(
             [
-                _link(name_href, c["name"] or c["id"]),
+                _link(name_href, c["name"] or c["id"])
+                + _figures_with(root, "figures-for-chemical", "chemical", c["id"], c["name"] or c["id"]),
                 chebi,
                 mesh_links,
                 f'<span class="ocr">{esc(c["word"])}</span>',
@@ -385,13 +395,16 @@ def _chemical_rows(view: FigureView) -> list[list[str]]:
     return rows
 
 
-def _disease_rows(view: FigureView) -> list[list[str]]:
+def _disease_rows(view: FigureView, root: str = "") -> list[list[str]]:
     rows = []
     for d in view.diseases:
         doid_text = "DOID:" + _last_segment(d["doid"], "_") if d["doid"] else ""
         rows.append(
             [
-                esc(d["name"]),
+                esc(d["name"])
+                + _figures_with(
+                    root, "figures-for-disease", "disease", d["mesh"] or doid_text, d["name"] or d["mesh"]
+                ),
                 _link(MESH_BROWSER + d["mesh"], d["mesh"]) if d["mesh"] else "",
                 _link(d["doid"], doid_text) if d["doid"] else "",
                 f'<span class="ocr">{esc(d["word"])}</span>',
@@ -483,7 +496,7 @@ def figure_page(
                 f"{gene_count} gene{'s' if gene_count != 1 else ''} from {len(view.genes)} OCR match"
                 f"{'es' if len(view.genes) != 1 else ''}",
                 ["Symbol", "NCBI Gene", "Taxon", "OCR word", "Matched text", "Matched as"],
-                _gene_rows(view),
+                _gene_rows(view, root),
                 css="genes",
             )
         )
@@ -497,7 +510,7 @@ def figure_page(
             _table(
                 f"{len(view.chemicals)} chemical match{'es' if len(view.chemicals) != 1 else ''}",
                 ["Chemical", "ChEBI", "MeSH", "OCR word", "MeSH heading"],
-                _chemical_rows(view),
+                _chemical_rows(view, root),
                 css="chemicals",
             )
         )
@@ -511,7 +524,7 @@ def figure_page(
             _table(
                 f"{len(view.diseases)} disease match{'es' if len(view.diseases) != 1 else ''}",
                 ["Disease", "MeSH", "Disease Ontology", "OCR word", "MeSH heading"],
-                _disease_rows(view),
+                _disease_rows(view, root),
                 css="diseases",
             )
         )
