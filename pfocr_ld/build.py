@@ -81,6 +81,8 @@ from pfocr_ld.writers import (
 )
 
 DEFAULT_BATCH_SIZE = 250
+#: the build cache's placeholder for a figure's documents' stat, taken once they are written
+_UNKNOWN_STAT = (-1,) * 6
 
 
 @dataclass
@@ -114,6 +116,9 @@ class FigureResult:
     validation_warnings: int = 0
     #: a reused figure's JSON-LD documents in the previous release (its bytes were not made again)
     documents_from: tuple[str, str] | None = None
+    #: its genes, chemicals and papers as the build cache's string numbers (a reused figure's come
+    #: so, and its IRI sets stay empty; a built one's are numbered when it is published)
+    numbered: tuple[list[int], list[int], list[int]] | None = None
 
 
 @dataclass
@@ -616,7 +621,7 @@ def _build(
     seen_figids: dict[str, str] = {}
     digests: dict[str, str] = {}  # figid → digest of what it publishes (pfocr_ld.changes)
     published_figids: list[str] = []  # in release order, for the cache
-    spans = array("q")  # their own blocks' places in the dumps, 4 numbers each, for the cache
+    spans = array("q")  # their own blocks' places in the dumps and documents' stat, for the cache
     stage_seconds: dict[str, float] = {}
     main_write_seconds = 0.0
     workers = options.workers or os.cpu_count() or 1
@@ -687,10 +692,18 @@ def _build(
                     digests[figid] = figure.serialized.digest
                     write_started = time.perf_counter()
                     spans.extend(writer.add(figure.serialized, figure.documents_from))
+                    # a reused figure's documents are the previous release's files: their stat too
+                    spans.extend(reuse.document_stat(figid) if figure.documents_from else _UNKNOWN_STAT)
                     main_write_seconds += time.perf_counter() - write_started
                     published.append(figure)
                     published_figids.append(figid)
-                    statistics.add(figure)
+                    if figure.numbered is None:
+                        figure.numbered = (
+                            cache.strings_of(figure.genes),
+                            cache.strings_of(figure.chemicals),
+                            cache.strings_of(figure.papers),
+                        )
+                    statistics.add_numbered(*figure.numbered, figure.mentions)
                     report.validation_warnings += figure.validation_warnings
                 cache.add(_cache_entry(cache, source, result, published, reuse))
                 bar.update(1)
@@ -721,6 +734,8 @@ def _build(
     report.mentions = statistics.mentions
     stage_seconds["write (main process)"] = main_write_seconds
     report.seconds = {name: round(seconds, 3) for name, seconds in stage_seconds.items()}
+    writer.fold_counts()
+    reuse.add_counts(writer.predicate_triples, writer.class_entities)
     statistics.predicate_triples = writer.predicate_triples
     statistics.class_entities = writer.class_entities
     statistics.typed_entities = writer.typed_entities
@@ -790,9 +805,9 @@ def _cache_entry(
                 "pr": cache.counts_of(serialized.own_predicates),
                 "cl": cache.counts_of(serialized.own_classes),
                 "ty": serialized.own_typed,
-                "g": cache.strings_of(figure.genes),
-                "c": cache.strings_of(figure.chemicals),
-                "pa": cache.strings_of(figure.papers),
+                "g": figure.numbered[0] if figure.numbered else [],
+                "c": figure.numbered[1] if figure.numbered else [],
+                "pa": figure.numbered[2] if figure.numbered else [],
                 "m": figure.mentions,
                 "vw": figure.validation_warnings,
             }
