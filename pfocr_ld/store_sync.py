@@ -285,6 +285,9 @@ class Plan:
     changed: list[str] = field(default_factory=list)
     #: IRIs of the figures whose private triples and links are deleted (removed and changed)
     delete_figures: list[str] = field(default_factory=list)
+    #: each of those IRIs → the private triples and links its figure has in the new release
+    #: (none for a removed figure), which :func:`diff_against_store` compares with the store's
+    figure_lines: dict[str, set[str]] = field(default_factory=dict)
     delete_lines: set[str] = field(default_factory=set)
     insert_lines: set[str] = field(default_factory=set)
     subjects: int = 0  # shared subjects whose description changed
@@ -363,6 +366,10 @@ def plan_sync(record: Record, release: Release, *, void_lines: set[str] | None =
     for figid in (*plan.removed, *plan.changed):
         iri, ids = record.figure_iri_and_variants(figid)
         plan.delete_figures.append(iri)
+        block = blocks.get(figid)
+        plan.figure_lines[iri] = (
+            (block.private | block.links) if block is not None and block.iri == iri else set()
+        )
         for variant_id in ids:
             delta[variant_id] = delta.get(variant_id, 0) - 1
         db.execute("DELETE FROM figure WHERE figid = ?", (figid,))
@@ -428,6 +435,32 @@ def plan_sync(record: Record, release: Release, *, void_lines: set[str] | None =
     record.set_meta("void", "\n".join(sorted(new_void)))
     record.set_meta("version", release.version)
     return plan
+
+
+def diff_against_store(plan: Plan, store: ox.Store, graph: str | None) -> None:
+    """Turn the plan's per-figure deletions into exact ones: read each removed or changed figure's
+    private triples and links in the store, delete only those the new release lacks and insert only
+    those the store lacks. A changed figure whose own triples did not change (e.g. only a gene's
+    voted symbol changed) then costs no write at all."""
+    target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+    part_of = ox.NamedNode(_IS_PART_OF)
+    kept: set[str] = set()
+    for iri in plan.delete_figures:
+        node = ox.NamedNode(iri)
+        fragment = iri + "#"
+        old = {_line(q) for q in store.quads_for_pattern(node, None, None, target)}
+        for link in store.quads_for_pattern(None, part_of, node, target):
+            subject = link.subject
+            if isinstance(subject, ox.NamedNode) and subject.value.startswith(fragment):
+                old.update(_line(q) for q in store.quads_for_pattern(subject, None, None, target))
+            else:
+                old.add(_line(link))
+        new = plan.figure_lines.get(iri, set())
+        plan.delete_lines |= old - new
+        kept |= old & new
+    plan.insert_lines -= kept  # already in the store, and deleted by nothing below
+    plan.delete_lines -= kept
+    plan.delete_figures = []
 
 
 def fill_record(record: Record, release: Release, graph: str | None) -> None:
@@ -656,8 +689,10 @@ def _sync_incremental(
 ) -> SyncReport:
     try:
         plan = plan_sync(record, release)
+        diff_against_store(plan, store, graph)
         if plan.empty:
-            record.rollback()
+            # the store already holds this content: at most the record learns new digests
+            record.commit() if plan.added or plan.removed or plan.changed else record.rollback()
             return SyncReport("unchanged", plan=plan, seconds=time.perf_counter() - started)
         update = plan.update(graph)
         if before_commit is not None:
