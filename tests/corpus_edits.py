@@ -12,6 +12,8 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
+import yaml
+
 
 def figids(corpus: Path) -> list[str]:
     return sorted(p.stem for p in (corpus / "_figures").glob("*.md"))
@@ -26,13 +28,19 @@ def retitle(corpus: Path, figid: str, prefix: str = "Corrected ") -> None:
     path.write_text(edited, encoding="utf-8")
 
 
-def set_paper_title(corpus: Path, figid: str, title: str) -> None:
-    """Replace the record's paper title (``papertitle``, possibly folded over several lines)."""
+def set_field(corpus: Path, figid: str, key: str, value: str) -> None:
+    """Replace a front-matter field (possibly folded over several lines) by ``value``, YAML-quoted."""
     path = corpus / "_figures" / f"{figid}.md"
     text = path.read_text(encoding="utf-8")
-    edited = re.sub(r"^papertitle: .*?(?=^\S)", f"papertitle: {title}\n", text, count=1, flags=re.M | re.S)
-    assert edited != text, f"{path}: no papertitle"
+    dumped = yaml.safe_dump({key: value}, width=float("inf"), allow_unicode=True)
+    edited = re.sub(rf"^{key}: .*?(?=^\S)", lambda _: dumped, text, count=1, flags=re.M | re.S)
+    assert edited != text, f"{path}: no {key}"
     path.write_text(edited, encoding="utf-8")
+
+
+def set_paper_title(corpus: Path, figid: str, title: str) -> None:
+    """Replace the record's paper title (``papertitle``)."""
+    set_field(corpus, figid, "papertitle", title)
 
 
 def remove(corpus: Path, figid: str) -> None:

@@ -23,12 +23,22 @@ import httpx
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
-from corpus_edits import copy_as, figids, remove, rename_gene, retitle, set_paper_title, shared_gene
+from corpus_edits import (
+    copy_as,
+    figids,
+    remove,
+    rename_gene,
+    retitle,
+    set_field,
+    set_paper_title,
+    shared_gene,
+)
 from test_endpoint import oxigraph_server
 
 from pfocr_ld import store_sync
 from pfocr_ld.build import BuildOptions, build
 from pfocr_ld.cli import main
+from pfocr_ld.mapping import Mapper
 from pfocr_ld.store import load_build_output
 from pfocr_ld.store_sync import RECORD_NAME, Release, SyncError, published_record_path, sync_store
 
@@ -159,6 +169,14 @@ def test_sync_reads_only_the_changed_figures_and_a_second_sync_writes_nothing(
     assert plan.added == [edits["added"]] and plan.removed == [edits["removed"]]
     assert str(edits["retitled"]) in plan.changed
     assert set(edits["renamed"]) - {edits["removed"]} <= set(plan.changed) | set(plan.added)
+    # a figure changed only through the gene's voted symbol keeps its own triples: none is written
+    only_gene = set(edits["renamed"]) - {edits["retitled"], edits["removed"], edits["added"]}
+    assert only_gene
+    for figid in only_gene:
+        prefix = f"<{Mapper().figure_iri(figid)}"
+        assert not any(line.startswith(prefix) for line in plan.insert_lines | plan.delete_lines)
+    written = {line.split(" ", 1)[0] for line in plan.insert_lines | plan.delete_lines}
+    assert f"<https://identifiers.org/ncbigene/{edits['gene']}>" in written
     # only the changed and added figures' documents are read: the work follows the change
     assert sorted(read) == sorted(plan.added + plan.changed) and len(read) < len(figids(corpus)) / 2
     assert quads(store) == fresh(out, tmp_path)
@@ -170,6 +188,29 @@ def test_sync_reads_only_the_changed_figures_and_a_second_sync_writes_nothing(
     assert again.mode == "unchanged" and again.writes == 0 and read == []
     assert (store / RECORD_NAME).read_bytes() == record_bytes
     assert quads(store) == before
+
+
+HOSTILE_TITLES = [
+    'A "quoted" title with a back\\slash, a tab\t and } braces { ; . <not an IRI>',
+    "Line one\nline two\r\nand a \\u0041 escape that is not one",
+    "Unicode: é, 𝔘𝔫𝔦𝔠𝔬𝔡𝔢, 漢字, a right-to-left mark \u200f and quotes ''' \"\"\" at the end",
+]
+
+
+def test_titles_with_sparql_and_ntriples_syntax_sync_exactly(tmp_path: Path) -> None:
+    corpus = synth(tmp_path / "corpus", records=8)
+    out, store = tmp_path / "out", tmp_path / "store"
+    do_build(corpus, out)
+    sync_store(out, store)
+    ids = figids(corpus)
+    for figid, title in zip(ids, HOSTILE_TITLES, strict=False):
+        set_field(corpus, figid, "figtitle", title)
+    do_build(corpus, out)
+    assert sync_store(out, store).mode == "incremental"
+    assert quads(store) == fresh(out, tmp_path)
+    for figid, title in zip(ids, HOSTILE_TITLES, strict=False):
+        (stored,) = titles(store, figid)
+        assert stored.split() == title.split()  # as the build cleans whitespace
 
 
 def test_load_sync_makes_any_store_the_release_and_plain_load_still_adds(tmp_path: Path) -> None:
@@ -184,6 +225,19 @@ def test_load_sync_makes_any_store_the_release_and_plain_load_still_adds(tmp_pat
     assert quads(store) == fresh(out, tmp_path)
     run("load", str(extra), "--store", str(store))  # plain load: adds, as documented
     assert len(quads(store)) == len(fresh(out, tmp_path)) + 1
+
+
+def test_load_sync_into_a_named_graph(tmp_path: Path) -> None:
+    corpus = synth(tmp_path / "corpus", records=12)
+    out, store, expected = tmp_path / "out", tmp_path / "store", tmp_path / "expected"
+    do_build(corpus, out)
+    run("load", str(out), "--store", str(store), "--sync", "--graph", GRAPH)
+    update_corpus(corpus)
+    do_build(corpus, out)
+    assert "store synced" in run("load", str(out), "--store", str(store), "--sync", "--graph", GRAPH)
+    run("load", str(out), "--store", str(expected), "--graph", GRAPH)
+    held = quads(store)
+    assert held == quads(expected) and {q.graph_name for q in held} == {ox.NamedNode(GRAPH)}
 
 
 @pytest.mark.parametrize("damage", ["missing", "garbage", "other-version"])
