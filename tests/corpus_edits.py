@@ -22,10 +22,8 @@ def figids(corpus: Path) -> list[str]:
 def retitle(corpus: Path, figid: str, prefix: str = "Corrected ") -> None:
     """Prefix the figure's title (``figtitle``)."""
     path = corpus / "_figures" / f"{figid}.md"
-    text = path.read_text(encoding="utf-8")
-    edited = re.sub(r"^figtitle: ", f"figtitle: {prefix}", text, count=1, flags=re.M)
-    assert edited != text, f"{path}: no figtitle"
-    path.write_text(edited, encoding="utf-8")
+    front = yaml.safe_load(path.read_text(encoding="utf-8").split("---\n", 2)[1])
+    set_field(corpus, figid, "figtitle", prefix + str(front["figtitle"]))
 
 
 def set_field(corpus: Path, figid: str, key: str, value: str) -> None:
