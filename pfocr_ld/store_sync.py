@@ -47,7 +47,7 @@ import sqlite3
 import time
 import zlib
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,6 +72,7 @@ _HAS_VERSION = T.dcterms["hasVersion"]
 _IDENTIFIER = T.dcterms["identifier"]
 _FIGURE_CLASS = T.pfocr["Figure"]
 _RDF_TYPE = T.rdf["type"]
+_VOID_TRIPLES = T.void["triples"]
 
 
 class SyncError(StoreError):
@@ -834,16 +835,6 @@ def _remove_tree(path: Path) -> None:
     shutil.rmtree(path)
 
 
-def record_summary(store_dir: Path) -> Mapping[str, str | None]:
-    """The version and figure count a store's record names (for messages and tests)."""
-    record = Record(Path(store_dir) / RECORD_NAME)
-    try:
-        count = record.db.execute("SELECT COUNT(*) FROM figure").fetchone()[0]
-        return {"version": record.meta("version"), "figures": str(count)}
-    finally:
-        record.close()
-
-
 # A remote graph (pfocr-ld publish --incremental) --------------------------------------------------
 #: under OUT/.pfocr-ld/: one record per remote graph this build folder was published to
 PUBLISHED_DIR = "published"
@@ -927,7 +918,14 @@ def publish_incremental(
     from pfocr_ld.auth import Credentials
     from pfocr_ld.query import EndpointError
     from pfocr_ld.release import DEFAULT_SHRINK_LIMIT
-    from pfocr_ld.store import PublishError, check_iri, count_graph, derive_store_endpoint, publish
+    from pfocr_ld.store import (
+        PublishError,
+        PublishRefused,
+        check_iri,
+        count_graph,
+        derive_store_endpoint,
+        publish,
+    )
 
     if endpoint is None:
         raise StoreError(
@@ -967,6 +965,17 @@ def publish_incremental(
         if reason:
             record.close()
             record = None
+    limit = DEFAULT_SHRINK_LIMIT if shrink_limit is None else shrink_limit
+    if record is not None and not force:
+        # publish's shrink guard, from the release's own count: its records' triples and void.ttl's
+        triples = release_triples(release)
+        if held and (triples == 0 or triples < limit * held):
+            record.close()
+            raise PublishRefused(
+                f"{target} holds {held} triples and the release {triples} (less than --shrink-limit "
+                f"{limit:g} of them): nothing was sent, the graph is unchanged; pass --force to send it "
+                "anyway"
+            )
     if record is None:
         full = publish(
             [release.folder],
@@ -975,7 +984,7 @@ def publish_incremental(
             graph=graph,
             timeout=timeout,
             force=force,
-            shrink_limit=DEFAULT_SHRINK_LIMIT if shrink_limit is None else shrink_limit,
+            shrink_limit=limit,
             credentials=creds,
             auth_scheme=auth_scheme,  # type: ignore[arg-type]
         )
@@ -1020,6 +1029,25 @@ def publish_incremental(
         seconds=time.perf_counter() - started,
         triples_in_graph=held,
     )
+
+
+def release_triples(release: Release) -> int:
+    """The triples a fresh load of ``release`` holds: ``void:triples`` of the release (its records)
+    plus the dataset description's own."""
+    lines = release.void_lines()
+    subject = f"<{_dataset_iri(lines)}> <{_VOID_TRIPLES}> "
+    for line in lines:
+        if line.startswith(subject):
+            return int(line[len(subject) :].split('"')[1]) + len(lines)
+    raise SyncError(f"{release.folder / VOID}: no void:triples for the release")
+
+
+def _dataset_iri(lines: Iterable[str]) -> str:
+    for line in lines:
+        _subject, predicate, rest = line.split(" ", 2)
+        if predicate == f"<{_HAS_VERSION}>":
+            return rest.rsplit(" ", 1)[0].strip("<>")
+    return ""
 
 
 def _write_published_record(path: Path, release: Release, graph: str | None, triples: int | None) -> None:

@@ -522,3 +522,21 @@ def test_publish_incremental_falls_back_when_the_remote_is_not_the_recorded_rele
         output = publish(out, base, "--incremental")
         assert "published the whole release (the graph holds release" in output
         assert remote_triples(base, GRAPH) == release_triples(out)
+
+
+def test_publish_incremental_keeps_the_shrink_guard(tmp_path: Path) -> None:
+    corpus = synth(tmp_path / "corpus", records=12)
+    out = tmp_path / "out"
+    do_build(corpus, out)
+    with oxigraph_server(tmp_path / "remote") as base:
+        publish(out, base, "--incremental")
+        before = remote_triples(base, GRAPH)
+        for figid in figids(corpus)[:9]:
+            remove(corpus, figid)
+        build(BuildOptions([corpus], out, workers=1, validate=False, progress=False, force=True))
+        argv = ["publish", str(out), "--endpoint", f"{base}/query", "--graph", GRAPH, "--incremental"]
+        refused = CliRunner().invoke(main, argv)
+        assert refused.exit_code == 2 and "nothing was sent" in refused.output
+        assert remote_triples(base, GRAPH) == before
+        assert "updated" in run(*argv, "--force")
+        assert remote_triples(base, GRAPH) == release_triples(out)
