@@ -137,13 +137,6 @@ class FigureBlock:
     variants: dict[str, frozenset[str]] = field(default_factory=dict)  # subject → its lines
 
 
-@dataclass
-class _Variant:
-    subject: str
-    digest: str
-    lines: frozenset[str]
-
-
 def variant_digest(lines: Iterable[str]) -> str:
     return hashlib.blake2b("\n".join(sorted(lines)).encode(), digest_size=16).hexdigest()
 
@@ -284,11 +277,9 @@ class Plan:
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
-    #: IRIs of the figures whose private triples and links are deleted (removed and changed)
+    #: IRIs of the figures whose private triples and links the update deletes by pattern (removed and
+    #: changed figures, for a remote graph; an embedded store gets exact DELETE DATA instead)
     delete_figures: list[str] = field(default_factory=list)
-    #: each of those IRIs → the private triples and links its figure has in the new release
-    #: (none for a removed figure), which :func:`diff_against_store` compares with the store's
-    figure_lines: dict[str, set[str]] = field(default_factory=dict)
     delete_lines: set[str] = field(default_factory=set)
     insert_lines: set[str] = field(default_factory=set)
     subjects: int = 0  # shared subjects whose description changed
@@ -348,81 +339,91 @@ def _sparql_string(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def plan_sync(record: Record, release: Release, *, void_lines: set[str] | None = None) -> Plan:
+def plan_sync(
+    record: Record,
+    release: Release,
+    *,
+    store: ox.Store | None = None,
+    graph: str | None = None,
+    void_lines: set[str] | None = None,
+) -> Plan:
     """The update from the release ``record`` holds to ``release``, and the record's changes
-    (left uncommitted in ``record``). Reads only the changed figures' documents."""
+    (left uncommitted in ``record``). Reads only the added and changed figures' documents, one at a
+    time.
+
+    With the ``store`` that holds the recorded release, each removed or changed figure's private
+    triples and links are read from it and the update deletes only those the new release lacks and
+    inserts only those the store lacks (a figure changed only through a gene's voted symbol then
+    costs no write of its own). Without it (a remote graph), the update deletes them by pattern
+    (:attr:`Plan.delete_figures`) and inserts the new ones whole.
+    """
     plan = Plan(release.version)
     old = record.figures()
     new = release.digests
     plan.added = sorted(new.keys() - old.keys())
     plan.removed = sorted(old.keys() - new.keys())
     plan.changed = sorted(f for f in new.keys() & old.keys() if old[f] != new[f])
-    # Read every new document first: a malformed one stops the sync before anything is written.
-    blocks = {figid: release.figure(figid) for figid in (*plan.added, *plan.changed)}
-
     db = record.db
-    # refs deltas per variant id, and new variants by (subject, digest)
-    delta: dict[int, int] = {}
-    touched_subjects: set[str] = set()
-    for figid in (*plan.removed, *plan.changed):
+    delta: dict[int, int] = {}  # variant id → change of the number of figures stating it
+    ids_of: dict[tuple[str, str], int] = {}
+
+    def forget(figid: str, new_lines: set[str]) -> None:
+        """The figure leaves the record; its private triples and links leave the store."""
         iri, ids = record.figure_iri_and_variants(figid)
-        plan.delete_figures.append(iri)
-        block = blocks.get(figid)
-        plan.figure_lines[iri] = (
-            (block.private | block.links) if block is not None and block.iri == iri else set()
-        )
         for variant_id in ids:
             delta[variant_id] = delta.get(variant_id, 0) - 1
         db.execute("DELETE FROM figure WHERE figid = ?", (figid,))
-    new_variants: dict[tuple[str, str], _Variant] = {}
-    figure_rows: list[tuple[str, str, str, list[tuple[str, str]]]] = []
-    for figid, block in blocks.items():
-        plan.insert_lines |= block.private | block.links
-        keys = []
-        for subject, lines in block.variants.items():
-            key = (subject, variant_digest(lines))
-            keys.append(key)
-            new_variants.setdefault(key, _Variant(subject, key[1], lines))
-        figure_rows.append((figid, new[figid], block.iri, keys))
-    # resolve new variants against the record
-    ids_of: dict[tuple[str, str], int] = {}
-    for key, variant in new_variants.items():
-        row = db.execute(
-            "SELECT id FROM variant WHERE subject = ? AND digest = ?", (variant.subject, variant.digest)
-        ).fetchone()
-        if row is None:
-            cursor = db.execute(
-                "INSERT INTO variant (subject, digest, refs, lines) VALUES (?, ?, 0, ?)",
-                (variant.subject, variant.digest, _pack(variant.lines)),
-            )
-            ids_of[key] = int(cursor.lastrowid)  # type: ignore[arg-type]
+        if store is None:
+            plan.delete_figures.append(iri)
+            plan.insert_lines |= new_lines
+            return
+        held = _figure_lines(store, iri, graph)
+        plan.delete_lines |= held - new_lines
+        plan.insert_lines |= new_lines - held
+
+    def variant_id(subject: str, lines: frozenset[str]) -> int:
+        key = (subject, variant_digest(lines))
+        found = ids_of.get(key)
+        if found is None:
+            row = db.execute("SELECT id FROM variant WHERE subject = ? AND digest = ?", key).fetchone()
+            if row is None:
+                cursor = db.execute(
+                    "INSERT INTO variant (subject, digest, refs, lines) VALUES (?, ?, 0, ?)",
+                    (subject, key[1], _pack(lines)),
+                )
+                row = (cursor.lastrowid,)
+            found = ids_of[key] = int(row[0])
+        return found
+
+    for figid in plan.removed:
+        forget(figid, set())
+    for figid in (*plan.added, *plan.changed):
+        block = release.figure(figid)  # a malformed document stops the sync: nothing is written
+        lines = block.private | block.links
+        if figid in old:
+            forget(figid, lines)
         else:
-            ids_of[key] = int(row[0])
-    for figid, digest, iri, keys in figure_rows:
-        ids = array("q", sorted(ids_of[k] for k in keys))
-        for variant_id in ids:
-            delta[variant_id] = delta.get(variant_id, 0) + 1
-        db.execute("INSERT INTO figure VALUES (?, ?, ?, ?)", (figid, digest, iri, ids.tobytes()))
-    # subjects whose set of live variants changes
-    for variant_id, change in delta.items():
-        if change == 0:
-            continue
-        (refs, subject) = db.execute(
-            "SELECT refs, subject FROM variant WHERE id = ?", (variant_id,)
-        ).fetchone()
-        if (refs > 0) != (refs + change > 0):
-            touched_subjects.add(subject)
-    for variant_id, change in delta.items():
+            plan.insert_lines |= lines
+        ids = array("q", sorted({variant_id(s, v) for s, v in block.variants.items()}))
+        for found in ids:
+            delta[found] = delta.get(found, 0) + 1
+        db.execute("INSERT INTO figure VALUES (?, ?, ?, ?)", (figid, new[figid], block.iri, ids.tobytes()))
+    # subjects whose set of stated variants changes: their description is the union of the new set
+    touched_subjects: set[str] = set()
+    for found, change in delta.items():
         if change:
-            db.execute("UPDATE variant SET refs = refs + ? WHERE id = ?", (change, variant_id))
+            refs, subject = db.execute("SELECT refs, subject FROM variant WHERE id = ?", (found,)).fetchone()
+            if (refs > 0) != (refs + change > 0):
+                touched_subjects.add(subject)
+            db.execute("UPDATE variant SET refs = refs + ? WHERE id = ?", (change, found))
     for subject in sorted(touched_subjects):
         before: set[str] = set()
         after: set[str] = set()
-        for variant_id, _digest, refs, lines in record.variants_of(subject):
-            if refs - delta.get(variant_id, 0) > 0:
-                before |= lines
+        for found, _digest, refs, variant_lines in record.variants_of(subject):
+            if refs - delta.get(found, 0) > 0:
+                before |= variant_lines
             if refs > 0:
-                after |= lines
+                after |= variant_lines
         plan.delete_lines |= before - after
         plan.insert_lines |= after - before
     plan.subjects = len(touched_subjects)
@@ -438,30 +439,21 @@ def plan_sync(record: Record, release: Release, *, void_lines: set[str] | None =
     return plan
 
 
-def diff_against_store(plan: Plan, store: ox.Store, graph: str | None) -> None:
-    """Turn the plan's per-figure deletions into exact ones: read each removed or changed figure's
-    private triples and links in the store, delete only those the new release lacks and insert only
-    those the store lacks. A changed figure whose own triples did not change (e.g. only a gene's
-    voted symbol changed) then costs no write at all."""
+def _figure_lines(store: ox.Store, iri: str, graph: str | None) -> set[str]:
+    """A figure's private triples and links as the store holds them: the triples of the figure and
+    of its ``#`` fragments (its mentions, found by their ``dcterms:isPartOf`` it) and the other
+    nodes' ``dcterms:isPartOf`` links to it."""
     target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
-    part_of = ox.NamedNode(_IS_PART_OF)
-    kept: set[str] = set()
-    for iri in plan.delete_figures:
-        node = ox.NamedNode(iri)
-        fragment = iri + "#"
-        old = {_line(q) for q in store.quads_for_pattern(node, None, None, target)}
-        for link in store.quads_for_pattern(None, part_of, node, target):
-            subject = link.subject
-            if isinstance(subject, ox.NamedNode) and subject.value.startswith(fragment):
-                old.update(_line(q) for q in store.quads_for_pattern(subject, None, None, target))
-            else:
-                old.add(_line(link))
-        new = plan.figure_lines.get(iri, set())
-        plan.delete_lines |= old - new
-        kept |= old & new
-    plan.insert_lines -= kept  # already in the store, and deleted by nothing below
-    plan.delete_lines -= kept
-    plan.delete_figures = []
+    node = ox.NamedNode(iri)
+    fragment = iri + "#"
+    lines = {_line(q) for q in store.quads_for_pattern(node, None, None, target)}
+    for link in store.quads_for_pattern(None, ox.NamedNode(_IS_PART_OF), node, target):
+        subject = link.subject
+        if isinstance(subject, ox.NamedNode) and subject.value.startswith(fragment):
+            lines.update(_line(q) for q in store.quads_for_pattern(subject, None, None, target))
+        else:
+            lines.add(_line(link))
+    return lines
 
 
 def fill_record(record: Record, release: Release, graph: str | None) -> None:
@@ -721,8 +713,7 @@ def _sync_incremental(
     before_commit: Callable[[], None] | None,
 ) -> SyncReport:
     try:
-        plan = plan_sync(record, release)
-        diff_against_store(plan, store, graph)
+        plan = plan_sync(record, release, store=store, graph=graph)
         if plan.empty:
             # the store already holds this content: at most the record learns new digests
             record.commit() if plan.added or plan.removed or plan.changed else record.rollback()
