@@ -35,6 +35,7 @@ from corpus_edits import (
 )
 from test_endpoint import oxigraph_server
 
+from pfocr_ld import store as store_module
 from pfocr_ld import store_sync
 from pfocr_ld.build import BuildOptions, build
 from pfocr_ld.cli import main
@@ -110,6 +111,36 @@ def titles(store_dir: Path, figid: str) -> set[str]:
         del store
 
 
+_WRITES = ("add", "bulk_extend", "bulk_load", "clear", "clear_graph", "extend", "load", "remove", "update")
+
+
+class _CountingStore:
+    """A store whose write calls are recorded (reads pass through)."""
+
+    def __init__(self, store: ox.Store, writes: list[str]) -> None:
+        self._store, self._writes = store, writes
+
+    def __getattr__(self, name: str) -> object:
+        attribute = getattr(self._store, name)
+        if name in _WRITES:
+
+            def recorded(*args: object, **kwargs: object) -> object:
+                self._writes.append(name)
+                return attribute(*args, **kwargs)
+
+            return recorded
+        return attribute
+
+
+def _counting_open_store(writes: list[str]) -> object:
+    original = store_module.open_store
+
+    def open_counted(path: object, **kwargs: object) -> object:
+        return _CountingStore(original(path, **kwargs), writes)
+
+    return open_counted
+
+
 # The embedded store ------------------------------------------------------------------------------
 def test_build_store_after_an_update_equals_a_fresh_load_quad_for_quad(tmp_path: Path) -> None:
     corpus = synth(tmp_path / "corpus")
@@ -163,7 +194,11 @@ def test_sync_reads_only_the_changed_figures_and_a_second_sync_writes_nothing(
         return original(self, figid)
 
     monkeypatch.setattr(Release, "figure", counting)
-    report = sync_store(out, store)
+    writes: list[str] = []
+    with monkeypatch.context() as patch:
+        patch.setattr(store_module, "open_store", _counting_open_store(writes))
+        report = sync_store(out, store)
+    assert writes == ["update"]  # one update request: one transaction
     assert report.mode == "incremental" and report.plan is not None
     plan = report.plan
     assert plan.added == [edits["added"]] and plan.removed == [edits["removed"]]
@@ -184,7 +219,11 @@ def test_sync_reads_only_the_changed_figures_and_a_second_sync_writes_nothing(
     record_bytes = (store / RECORD_NAME).read_bytes()
     before = quads(store)
     read.clear()
-    again = sync_store(out, store)
+    writes.clear()
+    with monkeypatch.context() as patch:
+        patch.setattr(store_module, "open_store", _counting_open_store(writes))
+        again = sync_store(out, store)
+    assert writes == []  # measured on the store object: no write call at all
     assert again.mode == "unchanged" and again.writes == 0 and read == []
     assert (store / RECORD_NAME).read_bytes() == record_bytes
     assert quads(store) == before
