@@ -268,6 +268,12 @@ def _unpack(blob: bytes) -> frozenset[str]:
     return frozenset(text.split("\n")) if text else frozenset()
 
 
+#: operations of one update request are at most this long (Virtuoso compiles each into SQL, and
+#: refuses one of more than 10,000 lines of it)
+_FIGURES_PER_OPERATION = 10
+_TRIPLES_PER_OPERATION = 500
+
+
 # Planning -----------------------------------------------------------------------------------------
 @dataclass
 class Plan:
@@ -294,39 +300,38 @@ class Plan:
         return "".join(self.update_parts(graph))
 
     def update_parts(self, graph: str | None) -> Iterator[str]:
+        """The request's operations, separated by ``;``. Long lists are split into several operations
+        of at most :data:`_FIGURES_PER_OPERATION` figures or :data:`_TRIPLES_PER_OPERATION` triples:
+        still one request (one transaction on Oxigraph), and within Virtuoso's limit on the SQL it
+        compiles one operation into (10,000 lines: one operation of a 20-figure update exceeded it)."""
         open_graph, close_graph = (f"GRAPH <{graph}> {{\n", "}\n") if graph else ("", "")
-        operations = 0
-        if self.delete_figures:
+        operations: list[str] = []
+        for start in range(0, len(self.delete_figures), _FIGURES_PER_OPERATION):
             # Each figure's private triples (the figure node and its mentions, which are isPartOf it),
             # then its links (<node> dcterms:isPartOf <figure>).
-            values = " ".join(f'(<{iri}> "{_sparql_string(iri + "#")}")' for iri in self.delete_figures)
-            yield (
+            figures = self.delete_figures[start : start + _FIGURES_PER_OPERATION]
+            pairs = " ".join(f'(<{iri}> "{_sparql_string(iri + "#")}")' for iri in figures)
+            operations.append(
                 f"DELETE {{ {open_graph}?m ?p ?o {close_graph}}} WHERE {{ {open_graph}"
-                f"VALUES (?f ?prefix) {{ {values} }} ?m <{_IS_PART_OF}> ?f . "
-                f"FILTER(STRSTARTS(STR(?m), ?prefix)) ?m ?p ?o {close_graph}}} ;\n"
+                f"VALUES (?f ?prefix) {{ {pairs} }} ?m <{_IS_PART_OF}> ?f . "
+                f"FILTER(STRSTARTS(STR(?m), ?prefix)) ?m ?p ?o {close_graph}}}"
             )
-            values = " ".join(f"<{iri}>" for iri in self.delete_figures)
-            yield (
+            values = " ".join(f"<{iri}>" for iri in figures)
+            operations.append(
                 f"DELETE {{ {open_graph}?f ?p ?o {close_graph}}} WHERE {{ {open_graph}"
-                f"VALUES ?f {{ {values} }} ?f ?p ?o {close_graph}}} ;\n"
+                f"VALUES ?f {{ {values} }} ?f ?p ?o {close_graph}}}"
             )
-            yield (
+            operations.append(
                 f"DELETE {{ {open_graph}?s <{_IS_PART_OF}> ?f {close_graph}}} WHERE {{ {open_graph}"
-                f"VALUES ?f {{ {values} }} ?s <{_IS_PART_OF}> ?f {close_graph}}} ;\n"
+                f"VALUES ?f {{ {values} }} ?s <{_IS_PART_OF}> ?f {close_graph}}}"
             )
-            operations += 3
-        if self.delete_lines:
-            yield f"DELETE DATA {{\n{open_graph}"
-            yield from (line + "\n" for line in sorted(self.delete_lines))
-            yield f"{close_graph}}} ;\n"
-            operations += 1
-        if self.insert_lines:
-            yield f"INSERT DATA {{\n{open_graph}"
-            yield from (line + "\n" for line in sorted(self.insert_lines))
-            yield f"{close_graph}}}\n"
-            operations += 1
-        if not operations:
-            yield ""
+        for keyword, lines in (("DELETE DATA", self.delete_lines), ("INSERT DATA", self.insert_lines)):
+            ordered = sorted(lines)
+            for start in range(0, len(ordered), _TRIPLES_PER_OPERATION):
+                chunk = "\n".join(ordered[start : start + _TRIPLES_PER_OPERATION])
+                operations.append(f"{keyword} {{\n{open_graph}{chunk}\n{close_graph}}}")
+        for number, operation in enumerate(operations):
+            yield operation + (" ;\n" if number < len(operations) - 1 else "\n")
 
     def summary(self) -> str:
         return (

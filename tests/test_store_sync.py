@@ -579,3 +579,37 @@ def test_publish_incremental_keeps_the_shrink_guard(tmp_path: Path) -> None:
         assert remote_triples(base, GRAPH) == before
         assert "updated" in run(*argv, "--force")
         assert remote_triples(base, GRAPH) == release_triples(out)
+
+
+def test_publish_incremental_to_virtuoso_with_digest_and_wikipathways_queries(tmp_path: Path) -> None:
+    """WikiPathways' engine: the update goes to /sparql-auth with Digest, and a query without FROM
+    (Virtuoso's default graph is every graph) sees the updated release."""
+    from virtuoso import Virtuoso, environment_ready
+
+    why_not = environment_ready()
+    if why_not is not None:
+        pytest.fail(why_not)  # CI installs Virtuoso (.ci/run)
+    corpus = synth(tmp_path / "corpus", records=20)
+    out = tmp_path / "out"
+    do_build(corpus, out)
+    with Virtuoso(tmp_path / "virtuoso", [tmp_path]) as server:
+        server.isql("DB.DBA.USER_CREATE('syncer', 'sync-pw');\nGRANT SPARQL_UPDATE TO \"syncer\";\n")
+        base = f"http://127.0.0.1:{server.http_port}"
+        argv = [
+            "publish", str(out), "--graph", GRAPH, "--incremental", "--user", "syncer",
+            "--endpoint", f"{base}/sparql-auth", "--store-endpoint", f"{base}/sparql-graph-crud-auth",
+        ]  # fmt: skip
+        runner = CliRunner(env={"PFOCR_LD_PASSWORD": "sync-pw"})
+        first = runner.invoke(main, argv)
+        assert first.exit_code == 0 and "published the whole release" in first.output, first.output
+        edits = update_corpus(corpus)
+        do_build(corpus, out)
+        second = runner.invoke(main, argv)
+        assert second.exit_code == 0, second.output
+        assert f"updated <{GRAPH}>" in second.output and "1 added, 1 removed" in second.output
+        rows = server.select(f"SELECT (COUNT(*) AS ?n) FROM <{GRAPH}> WHERE {{ ?s ?p ?o }}")
+        assert int(rows[0]["n"]["value"]) == len(release_triples(out))
+        answer = server.select(WP_QUERY.replace("LABEL", "NEWSYMBOL1"))
+        assert len(answer) == len(set(edits["renamed"]) - {edits["removed"]}) >= 2
+        removed = server.select(f'SELECT ?f WHERE {{ ?f <{IDENTIFIER}> "{edits["removed"]}" }}')
+        assert removed == []
