@@ -20,15 +20,17 @@ file (:data:`RECORD_NAME`) inside the store folder, or for a remote graph in the
   and which variants each figure states.
 
 A sync compares the new release's digests with the record's: unchanged figures are not read. For a
-removed or changed figure it deletes the private triples and links (found in the store by the
-figure's IRI: its mentions are ``dcterms:isPartOf`` it), and for each subject whose set of stated
-variants changed it replaces the union of the old variants by the union of the new ones. The new
-data is read from the changed figures' JSON-LD documents (pyoxigraph's JSON-LD parser with the
-bundled context given inline: nothing is fetched). All of it is **one SPARQL Update request**
-(``DELETE … ; DELETE DATA … ; INSERT DATA …``), which Oxigraph applies in one transaction (the
-embedded store and the server alike), so a reader sees the old release or the new one, never half;
-the record is committed after the store. The work is proportional to the change: nothing scans the
-store or reads the whole release.
+removed or changed figure it reads the figure's private triples and links in the store (by the
+figure's IRI: its mentions are ``dcterms:isPartOf`` it) and deletes only those the new release
+lacks, inserting only those the store lacks; for each subject whose set of stated variants changed
+it replaces the union of the old variants by the union of the new ones. (A remote graph is not read:
+there the figure's triples are deleted by pattern and inserted again.) The new data is read from
+the changed figures' JSON-LD documents, one at a time (pyoxigraph's JSON-LD parser with the bundled
+context given inline: nothing is fetched). All of it is **one SPARQL Update request**
+(``DELETE DATA … ; INSERT DATA …``, split into operations of bounded size), which Oxigraph applies
+in one transaction (the embedded store and the server alike), so a reader sees the old release or
+the new one, never half; the record is committed after the store. The work is proportional to the
+change: nothing scans the store or reads the whole release.
 
 A record that is missing, of another format or graph, or whose version is not the one the store
 holds (e.g. a sync killed between the store's commit and the record's) is never trusted: the store
