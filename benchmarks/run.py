@@ -19,7 +19,9 @@ time is reported).
 Before and after all that,
 ``benchmarks/calibrate.py`` measures the machine's speed (one worker's CPU time per figure on a
 fixed slice of a corpus). Results go to ``benchmarks/results/latest.json`` and
-``benchmarks/results/latest.md`` (``--results NAME`` for other names).
+``benchmarks/results/latest.md`` (``--results NAME`` for other names). Last, the largest build is
+edited (``--sync-fraction`` of its records) and rebuilt, and the store is synced to it
+(``benchmarks/store_sync_bench.py``): the incremental sync's time against a fresh load of the new release.
 """
 
 from __future__ import annotations
@@ -429,6 +431,10 @@ def markdown(result: dict[str, Any]) -> str:
                 f"Gene index (what each of serve's query workers builds between queries; "
                 f"`pfocr_ld/gene_index.py`): built in {build_seconds} s here.",
             ]
+    if result.get("store_sync"):
+        from store_sync_bench import markdown as sync_markdown
+
+        lines += ["", *sync_markdown(result["store_sync"])]
     return "\n".join(lines) + "\n"
 
 
@@ -448,6 +454,13 @@ def main() -> None:
     # corpora and builds are kept between runs; the results name them relative to this folder
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "pfocr-bench")
     parser.add_argument("--no-store", action="store_true")
+    parser.add_argument(
+        "--sync-fraction",
+        type=float,
+        default=0.02,
+        help="share of the largest corpus's records edited for the store sync measurement "
+        "(benchmarks/store_sync_bench.py; default 0.02)",
+    )
     parser.add_argument(
         "--results",
         default="latest",
@@ -513,6 +526,14 @@ def main() -> None:
         store = bench_store(args.work, args.work / largest["out"])
         result["store"] = {"records": largest["records"], **store}
         print(json.dumps(result["store"]), flush=True)
+        # after the store benchmark: it rebuilds the largest build folder with an edited corpus
+        from store_sync_bench import bench_store_sync
+
+        sync = bench_store_sync(
+            args.work, corpora[largest["records"]], args.work / largest["out"], args.sync_fraction
+        )
+        result["store_sync"] = {"records": largest["records"], **sync}
+        print(json.dumps(result["store_sync"]), flush=True)
     result["calibration"]["after"] = calibrate(calibration_corpus)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{args.results}.json").write_text(json.dumps(result, indent=2) + "\n")

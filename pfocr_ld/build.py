@@ -911,7 +911,7 @@ class _progress:
     "store_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Also load the published output into this on-disk SPARQL store (see `pfocr-ld load`).",
+    help="Also make this on-disk SPARQL store hold exactly the new release (see `pfocr-ld load --sync`).",
 )
 @click.option(
     "--timings",
@@ -1003,10 +1003,11 @@ def build_command(
     click.echo(f"Build cache: {report.cache}.", err=True)
     click.echo(report.changes, err=True)
     if store_dir is not None:
-        from pfocr_ld.store import StoreError, load_build_output
+        from pfocr_ld.store import StoreError
+        from pfocr_ld.store_sync import sync_store
 
-        try:
-            click.echo(load_build_output(out, store_dir).summary(), err=True)
+        try:  # the store becomes exactly this release, changing only what changed (store_sync)
+            click.echo(sync_store(out, store_dir).summary(), err=True)
         except StoreError as exc:
             raise click.ClickException(str(exc)) from exc
     if timings is not None:

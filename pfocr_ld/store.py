@@ -243,11 +243,27 @@ def open_store(path: Path | str | None, *, read_only: bool = False) -> ox.Store:
         if read_only:
             if not path.is_dir() or not any(path.iterdir()):
                 raise StoreError(f"{path}: not a store (load one with `pfocr-ld load DUMP --store {path}`)")
-            return ox.Store.read_only(str(path))
+            return _open_read_only(path)
         path.mkdir(parents=True, exist_ok=True)
         return ox.Store(str(path))
-    except OSError as error:
+    except (OSError, RuntimeError) as error:
         raise StoreError(f"{path}: cannot open the store: {error}") from error
+
+
+#: Opening read-only while a writer (a sync, a load) compacts can name a file the writer has just
+#: deleted ("Corruption: … No such file or directory"); the next attempt reads the newer state.
+_READ_ONLY_ATTEMPTS = 20
+
+
+def _open_read_only(path: Path) -> ox.Store:
+    for attempt in range(_READ_ONLY_ATTEMPTS):
+        try:
+            return ox.Store.read_only(str(path))
+        except (OSError, RuntimeError) as error:
+            if "No such file or directory" not in str(error) or attempt == _READ_ONLY_ATTEMPTS - 1:
+                raise
+            time.sleep(0.05)
+    raise AssertionError("unreachable")
 
 
 def load_dumps(
@@ -763,15 +779,32 @@ def _excerpt(text: str, limit: int = 500) -> str:
     show_default=True,
     help="Count the store's quads before and after (a full scan: seconds on a 30M-quad store).",
 )
+@click.option(
+    "--sync",
+    is_flag=True,
+    help="Make the store hold exactly the release of one `pfocr-ld build` folder: what the release no "
+    "longer holds is deleted, changed figures are replaced, only what changed is written (what "
+    "`build --store` does).",
+)
 def load_command(
-    dumps: tuple[Path, ...], store_dir: Path, graph: str | None, lenient: bool, count: bool
+    dumps: tuple[Path, ...], store_dir: Path, graph: str | None, lenient: bool, count: bool, sync: bool
 ) -> None:
     """Bulk-load RDF dumps into a persistent Oxigraph store.
 
     DUMPS are Turtle, N-Triples or N-Quads files (optionally .gz), JSON-LD files, folders of them, or
     a `pfocr-ld build` output folder (its pfocr.nt.gz and void.ttl are loaded). The store is a set
-    of quads: loading the same dump again adds nothing.
+    of quads: loading the same dump again adds nothing, and loading never deletes. With --sync
+    (DUMPS: one build folder) the store becomes that release instead, in one transaction.
     """
+    if sync:
+        from pfocr_ld.store_sync import sync_store
+
+        if len(dumps) != 1 or not dumps[0].is_dir() or not is_build_output(dumps[0]):
+            raise click.UsageError("--sync takes exactly one `pfocr-ld build` output folder")
+        if graph is not None:
+            check_iri(graph, "--graph")
+        click.echo(sync_store(dumps[0], store_dir, graph=graph).summary(), err=True)
+        return
     store = open_store(store_dir)
 
     def progress(dump: DumpFile, seconds: float) -> None:
@@ -831,6 +864,19 @@ def load_command(
     help="HTTP authentication scheme: digest (Virtuoso's /sparql-graph-crud-auth; the password is "
     "never sent) or basic (sent with every request: use HTTPS).",
 )
+@click.option(
+    "--incremental",
+    is_flag=True,
+    help="DUMPS is one `pfocr-ld build` folder: send only what changed since its last publish to this "
+    "graph (one SPARQL Update), when the graph provably holds that release (its version and triple "
+    "count); otherwise replace the graph as without this option, and say why.",
+)
+@click.option(
+    "--update-endpoint",
+    default=None,
+    help="SPARQL Update endpoint for --incremental (default: --endpoint with /query replaced by /update, "
+    "Oxigraph's layout; a /sparql endpoint is used as it is).",
+)
 def publish_command(
     dumps: tuple[Path, ...],
     endpoint: str | None,
@@ -843,6 +889,8 @@ def publish_command(
     user: str | None,
     password_env: str | None,
     auth_scheme: Scheme,
+    incremental: bool,
+    update_endpoint: str | None,
 ) -> None:
     """Replace a graph on a SPARQL server with DUMPS (Graph Store HTTP Protocol PUT).
 
@@ -855,6 +903,9 @@ def publish_command(
     password from $PFOCR_LD_PASSWORD (or --password-env VAR), with --auth digest or basic; every
     request to the store endpoint's host carries them (the counts before and after, the upload).
     No message prints a password; credentials in a URL are taken out of it and used.
+
+    With --incremental, DUMPS is one build folder and only the figures changed since its last
+    publish to this graph are sent, as one SPARQL Update, when the graph still holds that release.
     """
     if (graph is None) == (not default_graph):
         raise click.UsageError("give exactly one of --graph IRI or --default-graph")
@@ -865,6 +916,27 @@ def publish_command(
         scheme=auth_scheme,
     )
     endpoint, store_endpoint = urls["--endpoint"], urls["--store-endpoint"]
+    if incremental:
+        from pfocr_ld.store_sync import publish_incremental
+
+        if len(dumps) != 1 or not dumps[0].is_dir() or not is_build_output(dumps[0]):
+            raise click.UsageError("--incremental takes exactly one `pfocr-ld build` output folder")
+        if update_endpoint is not None:
+            update_endpoint, _, _ = split_credentials(update_endpoint)
+        remote = publish_incremental(
+            dumps[0],
+            endpoint=endpoint,
+            update_endpoint=update_endpoint,
+            store_endpoint=store_endpoint,
+            graph=graph,
+            timeout=timeout,
+            force=force,
+            shrink_limit=shrink_limit,
+            credentials=credentials,
+            auth_scheme=auth_scheme,
+        )
+        click.echo(remote.summary(), err=True)
+        return
     report = publish(
         dumps,
         endpoint=endpoint,
