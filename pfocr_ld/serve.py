@@ -533,6 +533,8 @@ def _worker_main(conn: Connection, store_dir: str, memory_mib: int, sandboxed: b
     """A query worker: lose the network, open the store read-only, run jobs from ``conn`` until it closes."""
     # The server shuts workers down itself; a Ctrl-C meant for it must not print tracebacks here.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from pfocr_ld.store import StoreError, open_store  # imported before the sandbox closes sockets
+
     if sandboxed:
         # First of all, while single-threaded and before any query text: no socket can be made from
         # here on (the pipe to the server exists already), so SERVICE cannot reach any address.
@@ -550,8 +552,9 @@ def _worker_main(conn: Connection, store_dir: str, memory_mib: int, sandboxed: b
         except (ImportError, ValueError, OSError):  # not on this platform: the time limit still holds
             pass
     try:
-        store = ox.Store.read_only(store_dir)
-    except OSError as error:
+        # retries while a sync or load compacts the store (pfocr_ld.store_sync)
+        store = open_store(store_dir, read_only=True)
+    except StoreError as error:
         conn.send(("failed", str(error)))
         return
     from pfocr_ld.gene_index import GeneFigureIndex
