@@ -19,7 +19,9 @@ time is reported).
 Before and after all that,
 ``benchmarks/calibrate.py`` measures the machine's speed (one worker's CPU time per figure on a
 fixed slice of a corpus). Results go to ``benchmarks/results/latest.json`` and
-``benchmarks/results/latest.md`` (``--results NAME`` for other names). Last, the largest build is
+``benchmarks/results/latest.md`` (``--results NAME`` for other names). ``--incremental 6000:0.02
+100000:0.01`` adds incremental rebuilds of a synthetic update (``benchmarks/incremental.py``).
+Last, the largest build is
 edited (``--sync-fraction`` of its records) and rebuilt, and the store is synced to it
 (``benchmarks/store_sync_bench.py``): the incremental sync's time against a fresh load of the new release.
 """
@@ -431,6 +433,10 @@ def markdown(result: dict[str, Any]) -> str:
                 f"Gene index (what each of serve's query workers builds between queries; "
                 f"`pfocr_ld/gene_index.py`): built in {build_seconds} s here.",
             ]
+    if result.get("incremental"):
+        from incremental import markdown as incremental_markdown
+
+        lines += ["", *incremental_markdown(result["incremental"], result.get("date", "")).splitlines()[2:]]
     if result.get("store_sync"):
         from store_sync_bench import markdown as sync_markdown
 
@@ -472,6 +478,14 @@ def main() -> None:
         default=None,
         help="only load this existing build folder into a store and time the named queries "
         "(results merged into benchmarks/results/RESULTS.json, --results)",
+    )
+    parser.add_argument(
+        "--incremental",
+        nargs="*",
+        default=[],
+        metavar="SIZE:SHARE",
+        help="also rebuild a synthetic update incrementally and with --full from the same previous "
+        "release (benchmarks/incremental.py), e.g. --incremental 6000:0.02 100000:0.01",
     )
     parser.add_argument(
         "--markdown-only",
@@ -534,6 +548,14 @@ def main() -> None:
         )
         result["store_sync"] = {"records": largest["records"], **sync}
         print(json.dumps(result["store_sync"]), flush=True)
+    if args.incremental:
+        from incremental import bench as bench_incremental
+
+        result["incremental"] = []
+        for spec in args.incremental:
+            size, share = spec.split(":")
+            result["incremental"].append(bench_incremental(args.work, int(size), float(share)))
+            print(json.dumps(result["incremental"][-1], default=str), flush=True)
     result["calibration"]["after"] = calibrate(calibration_corpus)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{args.results}.json").write_text(json.dumps(result, indent=2) + "\n")
