@@ -1930,7 +1930,10 @@ def update_corpus(corpus: Path | str, share: float, seed: int = 0) -> CorpusUpda
     update = CorpusUpdate([], [], [], [])
     for path in groups[0]:
         text = path.read_text(encoding="utf-8")
-        path.write_text(text.replace("\nfigtitle: ", "\nfigtitle: Corrected ", 1), encoding="utf-8")
+        _, head, body = text.split("---\n", 2)
+        fields = yaml.safe_load(head)
+        fields["figtitle"] = f"Corrected {fields.get('figtitle') or ''}".strip()
+        path.write_text(dump_front_matter(fields) + body, encoding="utf-8")  # still valid YAML
         update.retitled.append(path.stem)
     for path in groups[1]:
         genes = folder / "_data" / f"{path.stem}-genes.tsv"
