@@ -630,13 +630,15 @@ def _build(
     pool: Any = None
     try:
         first_pass_started = time.perf_counter()
-        voting = _batches(reuse.fresh_sources(), max(1, options.batch_size))
+        # An incremental build's few records are shared out among the workers (batch size never
+        # changes the output); a clean build keeps the given size.
+        voting = _batches(reuse.fresh_sources(), reuse.batch_size(options.batch_size, workers))
         votes = reuse.votes()
         resolution = _first_pass(voting, workers, organisms, show_progress, votes)
         signatures = resolution_signatures(resolution)
         reuse.drop_disputed(signatures)
         stage_seconds["first pass (wall)"] = time.perf_counter() - first_pass_started
-        batches = _batches(reuse.fresh_sources(), max(1, options.batch_size))
+        batches = _batches(reuse.fresh_sources(), reuse.batch_size(options.batch_size, workers))
         report.reused = len(discovery.sources) - sum(map(len, batches))
         report.cache = reuse.note or (
             f"an incremental build: {report.reused} of {len(discovery.sources)} record files reused from "

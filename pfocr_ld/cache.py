@@ -247,12 +247,24 @@ def changed_nodes(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, s
     return changed
 
 
-def votes_rows(votes: Votes) -> dict[str, list[list[Any]]]:
-    """A release's whole vote, JSON-safe: the next build subtracts what changed instead of recounting."""
+def votes_rows(votes: Votes) -> dict[str, list[Any]]:
+    """A release's whole vote, JSON-safe: the next build subtracts what changed instead of recounting.
+
+    As parallel columns (keys, then counts), which build and read back in C (``zip``) at 10^5 nodes.
+    """
     return {
-        "named": [[kind, key, count] for (kind, key), count in votes.named.items()],
-        "counts": [[kind, key, value, count] for (kind, key, value), count in votes.counts.items()],
+        "named": [list(votes.named), list(votes.named.values())],
+        "counts": [list(votes.counts), list(votes.counts.values())],
     }
+
+
+def _votes_of(rows: dict[str, list[Any]]) -> Votes:
+    named_keys, named_counts = rows["named"]
+    count_keys, count_values = rows["counts"]
+    return Votes(
+        Counter(dict(zip(map(tuple, named_keys), named_counts, strict=True))),
+        Counter(dict(zip(map(tuple, count_keys), count_values, strict=True))),
+    )
 
 
 # Reading the previous release's cache ------------------------------------------------------------
@@ -653,6 +665,15 @@ class Reuse:
             if all(paths is not None for paths in documents):
                 self.kept[source.path] = (entry, documents)  # type: ignore[assignment]
 
+    def batch_size(self, given: int, workers: int) -> int:
+        """Records per worker task: ``given``, or fewer when reusing leaves too few to keep every
+        worker busy."""
+        given = max(1, given)
+        if self.previous is None:
+            return given
+        fresh = len(self._sources) - len(self.kept)
+        return max(1, min(given, -(-fresh // max(1, workers))))
+
     def fresh_sources(self) -> list[RecordSource]:
         """The record files to build now, in build order."""
         return [source for source in self._sources if source.path not in self.kept] if self.kept else list(
@@ -665,15 +686,10 @@ class Reuse:
         The previous release's whole vote less the files not kept (changed or gone): work in
         proportion to the change, not to the corpus.
         """
-        votes = Votes()
         if self.previous is None:
-            return votes
+            return Votes()
+        votes = _votes_of(self.previous.index["votes"])
         named, counts = votes.named, votes.counts
-        whole = self.previous.index["votes"]
-        for kind, key, count in whole["named"]:
-            named[kind, key] = count
-        for kind, key, value, count in whole["counts"]:
-            counts[kind, key, value] = count
         for path, entry in self.previous.entries.items():
             if path in self.kept:
                 continue
