@@ -1173,10 +1173,14 @@ def _check_vocabulary(run: _Run) -> None:
     url = vocab.SCHEMA + "URL"
     role = vocab.SCHEMA + "Role"
     datatypes = vocabulary.datatypes()
+    # properties whose values :func:`_check_values` cannot report on (most: titles, labels…)
+    quiet: dict[str, bool] = {}
 
     for node in _iter_nodes(run.expanded):
         node_path = processor.node_paths.get(id(node), "$")
-        type_path = processor.key_paths.get((id(node), "@type"), _child(node_path, "@type"))
+        type_path = processor.key_paths.get((id(node), "@type"))
+        if type_path is None:
+            type_path = _child(node_path, "@type")
         types = [_normalise_schema(t) for t in node.get("@type", []) if isinstance(t, str)]
         known_types = [t for t in types if t in vocabulary.classes]
         # every type counts, through our ontology too: pfocr:Figure is a schema:Dataset
@@ -1232,7 +1236,11 @@ def _check_vocabulary(run: _Run) -> None:
                     f"{_short(prop)} is not expected on {', '.join(_short(t) for t in known_types)} "
                     f"(schema.org domain: {', '.join(sorted(_short(d) for d in domain))})",
                 )
-            _check_values(run, vocabulary, prop, values, key_path, datatypes, thing, url)
+            if prop not in quiet:
+                url_valued, thing_valued, expects = _expectations(vocabulary, prop, datatypes, thing, url)
+                quiet[prop] = expects is None and not (url_valued or thing_valued)
+            if not quiet[prop]:
+                _check_values(run, vocabulary, prop, values, key_path, datatypes, thing, url)
 
 
 def _check_values(
@@ -1246,8 +1254,6 @@ def _check_values(
     url: str,
 ) -> None:
     url_valued, thing_valued, expects = _expectations(vocabulary, prop, datatypes, thing, url)
-    if expects is None and not (url_valued or thing_valued):
-        return  # neither branch below can report anything (most properties: titles, labels…)
     by_text_cache: list[dict[str, str]] = []
 
     def by_text() -> dict[str, str]:
@@ -1685,7 +1691,7 @@ def _fast_clean(document: Any, base: str | None, checks: frozenset[Check]) -> bo
     document of a build this replaces PyLD's expansion (12 ms) and the RDF conversion (8 ms),
     which a clean document only needs for its language tags, checked here instead.
     """
-    plain = expand_plain(document, base, _child, _LANGUAGE_TAG)
+    plain = expand_plain(document, base, _key_segment, _LANGUAGE_TAG)
     if plain is None:
         return False
     # the layers read the expansion's records from the processor; nothing was dropped

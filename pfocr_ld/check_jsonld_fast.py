@@ -225,9 +225,9 @@ def _add_value(out: dict[str, Any], key: str, value: Any, as_array: bool) -> Non
 
 
 class _Expander:
-    def __init__(self, context: PlainContext, child: Callable[[str, str | int], str]) -> None:
+    def __init__(self, context: PlainContext, key_segment: Callable[[str], str]) -> None:
         self.context = context
-        self.child = child
+        self.segment = key_segment
         self.node_paths: dict[int, str] = {}
         self.key_paths: dict[tuple[int, str], str] = {}
         self.alive: list[Any] = []
@@ -237,12 +237,14 @@ class _Expander:
 
     def element(self, element: dict[str, Any], path: str, parent_iri: str | None, top: bool) -> Any:
         """``_expand`` of one JSON object; ``parent_iri`` is the expanded active property."""
-        context, child = self.context, self.child
+        context, segment, raw, iris = self.context, self.segment, self.raw, self.iris
         out: dict[str, Any] = {}
-        self.node_paths.setdefault(id(out), path)
+        out_id = id(out)
+        self.node_paths.setdefault(out_id, path)
         self.alive.append(out)
-        expansions: list[tuple[str, str | None]] = []
-        for key in element:
+        key_paths = self.key_paths
+        expansions: list[tuple[str, str, str]] = []
+        for key, value in element.items():
             if key == "@context":
                 if not top:
                     raise _GiveUp(key)  # an embedded context
@@ -250,15 +252,15 @@ class _Expander:
             iri = context.key(key)
             if iri is None:
                 raise _GiveUp(key)  # dropped, or ignored as keyword-like: the exact path reports it
-            key_path = child(path, key)
-            self.key_paths.setdefault((id(out), iri), key_path)
-            self.raw[key_path] = element[key]
-            expansions.append((key, iri))
+            key_path = path + segment(key)
+            key_paths.setdefault((out_id, iri), key_path)
+            raw[key_path] = value
+            expansions.append((key, iri, key_path))
             if iri[0] != "@":
-                self.iris.add(iri)
-        expansions.sort(key=lambda item: item[0])  # PyLD expands keys in sorted order
+                iris.add(iri)
+        expansions.sort()  # PyLD expands keys in sorted order (keys are unique)
         typed_array = False
-        for key, iri in expansions:
+        for key, iri, key_path in expansions:
             value = element[key]
             if iri[0] == "@":
                 if iri not in _PLAIN_KEYWORDS or (iri in out and iri != "@type"):
@@ -267,14 +269,14 @@ class _Expander:
                     if not isinstance(value, str):
                         raise _GiveUp(iri)
                     out["@id"] = node_id = context.id_iri(value)
-                    self.iris.add(node_id)
+                    iris.add(node_id)
                 elif iri == "@type":
                     values = value if isinstance(value, list) else [value]
                     if not values or not all(isinstance(item, str) for item in values):
                         raise _GiveUp(iri)
                     for item in values:
                         type_iri = context.vocab_iri(item)
-                        self.iris.add(type_iri)
+                        iris.add(type_iri)
                         _add_value(out, "@type", type_iri, False)
                     typed_array = typed_array or isinstance(value, list)
                 elif iri == "@graph":
@@ -284,8 +286,8 @@ class _Expander:
                     for index, item in enumerate(value):
                         if not isinstance(item, dict):
                             raise _GiveUp(iri)
-                        item_path = child(child(path, key), index)
-                        self.raw[item_path] = item
+                        item_path = f"{key_path}[{index}]"
+                        raw[item_path] = item
                         expanded = self.element(item, item_path, "@graph", False)
                         if expanded is not None:
                             items.append(expanded)
@@ -300,12 +302,10 @@ class _Expander:
                     out["@language"] = value.lower()
                 continue
             coercion = context.coercion(key)
-            key_path = child(path, key)
             if isinstance(value, list):
-                raw = self.raw
                 expanded_values = []
                 for index, item in enumerate(value):
-                    item_path = child(key_path, index)
+                    item_path = f"{key_path}[{index}]"
                     raw[item_path] = item
                     expanded_values.append(self.value(item, item_path, coercion, iri))
                 if not expanded_values and iri not in out:
@@ -373,12 +373,13 @@ class _Expander:
 def expand_plain(
     document: Any,
     base: str | None,
-    child: Callable[[str, str | int], str],
+    key_segment: Callable[[str], str],
     language_tag: re.Pattern[str] | None = None,
 ) -> PlainExpansion | None:
     """PyLD's expansion of ``document`` (no options, the offline loader), if the document is plain.
 
-    ``child`` builds JSON paths (the checker's :func:`pfocr_ld.check_jsonld._child`); with
+    ``key_segment`` writes a key as a JSON path segment (the checker's
+    :func:`pfocr_ld.check_jsonld._key_segment`; an array index is ``[i]``); with
     ``language_tag``, a language tag that does not match it makes the document not plain.
     Returns ``None`` for anything outside the plain subset (see the module docstring).
     """
@@ -394,7 +395,7 @@ def expand_plain(
     context = _plain_context(url, base)
     if context is None:
         return None
-    expander = _Expander(context, child)
+    expander = _Expander(context, key_segment)
     expander.language_tag = language_tag
     try:
         expanded = expander.element(document, "$", None, True)

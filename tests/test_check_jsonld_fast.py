@@ -26,8 +26,8 @@ from pfocr_ld import check_jsonld, vocab
 from pfocr_ld.build import BuildReport
 from pfocr_ld.check_jsonld import (
     _LANGUAGE_TAG,
-    _child,
     _iter_iris,
+    _key_segment,
     _process,
     _recording_loader,
     _Run,
@@ -69,7 +69,7 @@ def _pairs(a: Any, b: Any, into: list[tuple[Any, Any]]) -> None:
 
 def _same_expansion_as_pyld(document: Any, base: str | None) -> bool:
     """Whether the fast path takes ``document``; when it does, assert it expands it as PyLD does."""
-    plain = expand_plain(document, base, _child, _LANGUAGE_TAG)
+    plain = expand_plain(document, base, _key_segment, _LANGUAGE_TAG)
     if plain is None:
         return False
     run = _Run(document=document, base=base, options={}, loader=_recording_loader(None, [], base))
@@ -188,7 +188,10 @@ def test_broken_build_documents_give_the_same_findings_either_way(
         # expansion drops a null silently; the embedded context is fine, but not the bundled one
         assert (exact == []) == (name in ("ok", "file-iri", "null", "embedded-context")), (name, exact)
         document = json.loads(data) if name not in ("syntax", "duplicate-key") else None
-        plain = document is not None and expand_plain(document, FILE_BASE, _child, _LANGUAGE_TAG) is not None
+        plain = (
+            document is not None
+            and expand_plain(document, FILE_BASE, _key_segment, _LANGUAGE_TAG) is not None
+        )
         # the plain ones with findings are caught by the checker's own layers on the fast expansion
         assert plain == (name in ("ok", "unknown-term", "string-not-iri", "superseded", "file-iri")), name
 
@@ -352,7 +355,7 @@ def test_the_absolute_iri_pattern_is_pyld_s(text: str) -> None:
 def test_the_fast_path_needs_the_plain_options() -> None:
     """Profiles, ``--against``, PyLD options and extra documents always take the exact path."""
     document = json.loads((DATA / "valid-dataset.jsonld").read_bytes())
-    assert expand_plain(document, FILE_BASE, _child) is not None
+    assert expand_plain(document, FILE_BASE, _key_segment) is not None
     calls: list[int] = []
     original = check_jsonld._fast_clean
 
