@@ -30,7 +30,7 @@ from typing import Any, Final
 
 from pyld.context_resolver import ContextResolver
 from pyld.iri_resolver import resolve as _resolve_iri
-from pyld.jsonld import KEYWORDS, JsonLdProcessor, _resolved_context_cache
+from pyld.jsonld import KEYWORDS, JsonLdProcessor
 
 from pfocr_ld import vocab
 from pfocr_ld.contexts import SCHEMA_ORG_CONTEXT_IRIS, offline_loader, reference_iri
@@ -163,37 +163,38 @@ _CONTEXTS: dict[str, PlainContext | None] = {}
 
 def _plain_context(url: str, base: str) -> PlainContext | None:
     """The processed bundled context ``url`` names, or ``None`` when it is not one we specialise."""
+    # what the offline loader serves for this document's base: the build's relative reference
+    # names the PFOCR context only from the documents of its own folder
+    if not (url in SCHEMA_ORG_CONTEXT_IRIS or url == vocab.CONTEXT_IRI or url == reference_iri(base)):
+        return None
     if url in _CONTEXTS:
         return _CONTEXTS[url]
     if len(_CONTEXTS) > 64:  # one per folder of a corpus (the relative reference resolves per folder)
         _CONTEXTS.clear()
-    context: PlainContext | None = None
-    if url == reference_iri(base) or url == vocab.CONTEXT_IRI or url in SCHEMA_ORG_CONTEXT_IRIS:
-        processor = JsonLdProcessor()
-        loader = offline_loader(base=base)
-        options = {
-            "base": base,
-            "documentLoader": loader,
-            "processingMode": "json-ld-1.1",
-            "contextResolver": ContextResolver(_resolved_context_cache, loader),
-        }
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            active = processor.process_context(processor._get_initial_context(options), url, options)
-        mappings = active["mappings"]
-        plain = (
-            not caught
-            and "@language" not in active
-            and "@direction" not in active
-            and "@base" not in active
-            and not active.get("previousContext")
-            and all(
-                mapping is None or ("@context" not in mapping and not mapping.get("protected"))
-                for mapping in mappings.values()
-            )
+    processor = JsonLdProcessor()
+    loader = offline_loader(base=base)
+    options = {
+        "base": base,
+        "documentLoader": loader,
+        "processingMode": "json-ld-1.1",
+        # a cache of its own: PyLD's shared one may hold what another loader served for this IRI
+        "contextResolver": ContextResolver({}, loader),
+    }
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        active = processor.process_context(processor._get_initial_context(options), url, options)
+    plain = (
+        not caught
+        and "@language" not in active
+        and "@direction" not in active
+        and "@base" not in active
+        and not active.get("previousContext")
+        and all(
+            mapping is None or ("@context" not in mapping and not mapping.get("protected"))
+            for mapping in active["mappings"].values()
         )
-        if plain:
-            context = PlainContext(url, active, processor)
+    )
+    context = PlainContext(url, active, processor) if plain else None
     _CONTEXTS[url] = context
     return context
 

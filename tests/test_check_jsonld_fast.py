@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pyld.jsonld import JsonLdProcessor, _is_absolute_iri
+from pyld.jsonld import JsonLdProcessor, _is_absolute_iri, _resolved_context_cache
 
 from pfocr_ld import check_jsonld, vocab
 from pfocr_ld.build import BuildReport
@@ -346,10 +346,139 @@ def test_generated_documents_give_the_same_findings_either_way(
     _same_expansion_as_pyld(document, base)
 
 
+# Mostly plain documents: the fast path's own ground, with a few things it must hand over.
+_PLAIN_KEYS = {
+    "../context.jsonld": [
+        "dc:title",
+        "dc:identifier",
+        "dc:source",
+        "dcterms:description",
+        "dcterms:license",
+        "schema:name",
+        "schema:url",
+        "schema:about",
+        "schema:license",
+        "schema:keywords",
+        "schema:nameX",
+        "wp:organism",
+        "rdfs:label",
+        "rdfs:seeAlso",
+        "skos:prefLabel",
+        "http://example.org/p",
+    ],
+    "https://schema.org/": [
+        "name",
+        "url",
+        "license",
+        "about",
+        "identifier",
+        "dateCreated",
+        "keywords",
+        "creator",
+        "sameAs",
+        "citation",
+        "nameX",
+        "schema:name",
+        "http://example.org/p",
+    ],
+}
+_PLAIN_TYPES = st.sampled_from(
+    [
+        "schema:Dataset",
+        "schema:Organization",
+        "schema:Code",
+        "schema:NotAType",
+        "schema:name",
+        "pfocr:Figure",
+        "wp:Pathway",
+        "http://example.org/T",
+        "Dataset",
+        "Organization",
+    ]
+)
+_PLAIN_IRIS = st.sampled_from(
+    [
+        "https://example.org/a",
+        "http://purl.obolibrary.org/obo/NCBITaxon_9606",
+        "https://identifiers.org/ncbigene/1017",
+        "pmc:PMC1",
+        "ncbigene:1017",
+        "urn:isbn:1",
+        "_:b1",
+        "file:///x",
+        "relative",
+        "https://example.org/a b",
+    ]
+)
+_PLAIN_TEXTS = st.sampled_from(["x", "Some text", "https://example.org/t", "2020-01-01", "CC0"])
+_PLAIN_LEAVES = st.one_of(
+    _PLAIN_TEXTS,
+    _PLAIN_IRIS,
+    st.integers(-5, 5),
+    st.builds(
+        lambda text, tag: {"@value": text, "@language": tag},
+        _PLAIN_TEXTS,
+        st.sampled_from(["en", "en-GB", "EN", "de-CH-1996", "not a tag"]),
+    ),
+    st.builds(
+        lambda text, datatype: {"@value": text, "@type": datatype},
+        _PLAIN_TEXTS,
+        st.sampled_from(["xsd:date", "xsd:string", "http://www.w3.org/2001/XMLSchema#gYear", "Date"]),
+    ),
+    st.builds(lambda iri: {"@id": iri}, _PLAIN_IRIS),
+)
+
+
+def _plain_nodes(context: str) -> st.SearchStrategy[dict[str, Any]]:
+    keys = st.sampled_from(_PLAIN_KEYS[context])
+
+    def node(values: st.SearchStrategy[Any]) -> st.SearchStrategy[dict[str, Any]]:
+        return st.builds(
+            lambda head, body: {**head, **body},
+            st.fixed_dictionaries(
+                {}, optional={"@id": _PLAIN_IRIS, "@type": st.lists(_PLAIN_TYPES, max_size=3)}
+            ),
+            st.dictionaries(keys, st.one_of(values, st.lists(values, max_size=3)), max_size=4),
+        )
+
+    return node(st.recursive(_PLAIN_LEAVES, node, max_leaves=8))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), context=st.sampled_from(sorted(_PLAIN_KEYS)), graph=st.booleans())
+def test_mostly_plain_generated_documents_give_the_same_findings_either_way(
+    data: st.DataObject, context: str, graph: bool
+) -> None:
+    nodes = data.draw(st.lists(_plain_nodes(context), min_size=1, max_size=3))
+    document: dict[str, Any] = {"@context": context, **({"@graph": nodes} if graph else nodes[0])}
+    fast = analyse_document(document, base=FILE_BASE, keep_forms=False, fast=True).findings
+    exact = analyse_document(document, base=FILE_BASE, keep_forms=False).findings
+    assert fast == exact
+    _same_expansion_as_pyld(document, FILE_BASE)
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.sampled_from("aZ09+-._:/ \t\n#?@é"), max_size=12))
 def test_the_absolute_iri_pattern_is_pyld_s(text: str) -> None:
     assert (_ABSOLUTE_IRI.match(text) is not None) == bool(_is_absolute_iri(text))
+
+
+def test_the_relative_context_reference_is_the_pfocr_context_only_from_its_own_folder(
+    sample_build: tuple[Path, BuildReport],
+) -> None:
+    """The loader serves the build's context for ``../context.jsonld`` resolved against the
+    document's own base; the same IRI named from another folder is a remote context."""
+    figure = json.loads(_build_files(sample_build)[0].read_bytes())
+    assert expand_plain(figure, FILE_BASE, _key_segment) is not None  # file:///corpus/context.jsonld
+    elsewhere = {**figure, "@context": "file:///corpus/context.jsonld"}
+    assert expand_plain(elsewhere, FILE_BASE, _key_segment) is not None  # the same IRI, the same folder
+    other_base = "file:///other/jsonld/doc.jsonld"
+    assert expand_plain(elsewhere, other_base, _key_segment) is None
+    # PyLD's shared cache of resolved contexts, keyed by IRI, would serve what an earlier check
+    # of the first folder loaded: start from an empty one, as a fresh process does
+    _resolved_context_cache.clear()
+    findings = analyse_document(elsewhere, base=other_base, keep_forms=False, fast=True).findings
+    assert [f.code for f in findings][:1] == ["remote-context"]
 
 
 def test_the_fast_path_needs_the_plain_options() -> None:
