@@ -68,6 +68,8 @@ class PlainContext:
     vocab_iris: dict[str, str | None] = field(default_factory=dict)
     #: key -> how its string values expand: None (plain literal), "@id", "@vocab" or a datatype IRI
     coercions: dict[str, str | None] = field(default_factory=dict)
+    #: @id value / @id-coerced string -> absolute IRI
+    id_iris: dict[str, str] = field(default_factory=dict)
 
     def key(self, key: str) -> str | None:
         try:
@@ -130,11 +132,18 @@ class PlainContext:
 
     def id_iri(self, value: str) -> str:
         """PyLD's ``_expand_iri(value, base=…)`` (document-relative), when no base is involved."""
+        expanded = self.id_iris.get(value)
+        if expanded is not None:
+            return expanded
         if value.startswith("@"):
             raise _GiveUp(value)
         expanded = _prefixed(self.active, value)
         if expanded is None:
             raise _GiveUp(value)  # relative: the base decides, and that is a finding anyway
+        if len(self.id_iris) > _MEMO_LIMIT:
+            self.id_iris.clear()
+        # a corpus names the same genes, organisms and licences over and over
+        self.id_iris[value] = expanded
         return expanded
 
 
@@ -303,18 +312,22 @@ class _Expander:
                     out["@language"] = value.lower()
                 continue
             coercion = context.coercion(key)
+            # PyLD's add_value with propertyIsArray: the values of a property are one list
+            existing = out.get(iri)
             if isinstance(value, list):
                 expanded_values = []
                 for index, item in enumerate(value):
                     item_path = f"{key_path}[{index}]"
                     raw[item_path] = item
                     expanded_values.append(self.value(item, item_path, coercion, iri))
-                if not expanded_values and iri not in out:
-                    out[iri] = []
-                for expanded in expanded_values:
-                    _add_value(out, iri, expanded, True)
+                if existing is None:
+                    out[iri] = expanded_values
+                else:
+                    existing.extend(expanded_values)
+            elif existing is None:
+                out[iri] = [self.value(value, key_path, coercion, iri)]
             else:
-                _add_value(out, iri, self.value(value, key_path, coercion, iri), True)
+                existing.append(self.value(value, key_path, coercion, iri))
         if typed_array and "@value" in out:
             raise _GiveUp("@type")  # an array @type in a value object: invalid typed value
         return self._finish(out, parent_iri, top)
