@@ -300,6 +300,11 @@ def parse_json(
             )
         )
         return None, findings
+    except (ValueError, RecursionError) as error:
+        # Python's own limits on what JSON holds: a number of more than 4,300 digits, nesting
+        # deeper than the interpreter's stack (raised where the parser gave up, with no position)
+        findings.append(Finding("error", code, "$", f"invalid JSON: {error}"))
+        return None, findings
 
 
 def _is_jsonld_type(media_type: str | None) -> bool:

@@ -35,8 +35,6 @@ from pyld.jsonld import KEYWORDS, JsonLdProcessor
 from pfocr_ld import vocab
 from pfocr_ld.contexts import SCHEMA_ORG_CONTEXT_IRIS, offline_loader, reference_iri
 
-#: PyLD's pattern for strings that look like keywords (it ignores them, with or without a warning)
-_KEYWORD_LIKE: Final = re.compile(r"^@[a-zA-Z]+$")
 #: the keywords the plain subset handles; any other keyword sends the document to the exact path
 _PLAIN_KEYWORDS: Final = frozenset({"@id", "@type", "@graph", "@value", "@language"})
 #: bounded memories: keys and types of a corpus are few, but they come from the documents
@@ -45,10 +43,20 @@ _MEMO_LIMIT: Final = 1 << 16
 #: pattern on every call, and this runs for every IRI of every document
 _ABSOLUTE_IRI: Final = re.compile(r"^([A-Za-z][A-Za-z0-9+-.]*|_):[^\s]*$")
 _KEYWORDS: Final = frozenset(KEYWORDS)
+#: JSON-LD 1.1 writes integers from 10^21 on as doubles (toRdf); the fast path leaves them alone
+_BIG_INTEGER: Final = 10**21
 
 
 def _is_absolute_iri(value: str) -> bool:
     return _ABSOLUTE_IRI.match(value) is not None
+
+
+def _plain_number(value: Any) -> bool:
+    """A boolean, a finite float or an integer below 10^21: what toRdf writes without surprises
+    (bigger integers become doubles, and PyLD overflows on the biggest)."""
+    if isinstance(value, (bool, float)):
+        return not isinstance(value, float) or math.isfinite(value)
+    return isinstance(value, int) and abs(value) < _BIG_INTEGER
 
 
 class _GiveUp(Exception):
@@ -303,8 +311,8 @@ class _Expander:
                             items.append(expanded)
                     out.setdefault("@graph", []).extend(items)
                 elif iri == "@value":
-                    if value is None or isinstance(value, (dict, list)):
-                        raise _GiveUp(iri)
+                    if not (isinstance(value, str) or _plain_number(value)):
+                        raise _GiveUp(iri)  # null, an object or array, a number toRdf may trip on
                     out["@value"] = value
                 else:  # @language
                     if not isinstance(value, str):
@@ -345,9 +353,7 @@ class _Expander:
                 node_id = self.context.vocab_iri(value)
                 self.iris.add(node_id)
                 return {"@id": node_id}
-        elif isinstance(value, (bool, int)) or (isinstance(value, float) and math.isfinite(value)):
-            pass
-        else:  # null, or an array in an array
+        elif not _plain_number(value):  # null, an array in an array, a number toRdf may trip on
             raise _GiveUp(path)
         if coercion is not None and coercion not in ("@id", "@vocab"):
             self.iris.add(coercion)

@@ -171,6 +171,7 @@ def _document_variants(sample_build: tuple[Path, BuildReport]) -> dict[str, byte
         "remote-context": variant(lambda d, n: d.update({"@context": "https://example.org/context.jsonld"})),
         "embedded-context": variant(lambda d, n: n.update({"@context": {"x": "http://e.org/x"}})),
         "invalid-value": variant(lambda d, n: n.update({"dc:title": {"@value": "x", "@id": "https://e/x"}})),
+        "huge-integer": variant(lambda d, n: n.update({"schema:version": 10**400})),
         "duplicate-key": text.replace('"@graph": [', '"@graph": [], "@graph": [', 1).encode(),
         "syntax": text[:-5].encode(),
         "ok": text.encode(),
@@ -479,6 +480,21 @@ def test_the_relative_context_reference_is_the_pfocr_context_only_from_its_own_f
     _resolved_context_cache.clear()
     findings = analyse_document(elsewhere, base=other_base, keep_forms=False, fast=True).findings
     assert [f.code for f in findings][:1] == ["remote-context"]
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (b'{"@context": "https://schema.org/", "version": ' + b"9" * 5000 + b"}", "4300 digits"),
+        (b"[" * 100_000, "recursion"),
+    ],
+)
+def test_json_beyond_python_s_own_limits_is_a_syntax_finding(text: bytes, reason: str) -> None:
+    """A 5,000-digit number or 100,000 nested arrays used to raise out of the checker."""
+    for fast in (True, False):
+        (finding,) = analyse_document(text, base=FILE_BASE, keep_forms=False, fast=fast).findings
+        assert (finding.severity, finding.code, finding.location) == ("error", "json-syntax", "$")
+        assert reason in finding.message
 
 
 def test_the_fast_path_needs_the_plain_options() -> None:
