@@ -419,7 +419,7 @@ def expand_plain(
     expander.language_tag = language_tag
     try:
         expanded = expander.element(document, "$", None, True)
-    except _GiveUp:
+    except (_GiveUp, RecursionError):  # deep nesting: PyLD's own recursion decides
         return None
     if isinstance(expanded, dict) and "@graph" in expanded and len(expanded) == 1:
         expanded = expanded["@graph"]

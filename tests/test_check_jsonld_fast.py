@@ -497,6 +497,17 @@ def test_json_beyond_python_s_own_limits_is_a_syntax_finding(text: bytes, reason
         assert reason in finding.message
 
 
+def test_deep_nesting_leaves_the_fast_path_without_an_exception() -> None:
+    node: dict[str, Any] = {"name": "leaf"}
+    for _ in range(900):  # within what Python's JSON parser accepts, beyond the fast path's recursion
+        node = {"about": node}
+    document = {"@context": "https://schema.org/", **node}
+    assert expand_plain(document, FILE_BASE, _key_segment) is None
+    fast = analyse_document(json.dumps(document), base=FILE_BASE, keep_forms=False, fast=True).findings
+    exact = analyse_document(json.dumps(document), base=FILE_BASE, keep_forms=False).findings
+    assert fast == exact
+
+
 def test_the_fast_path_needs_the_plain_options() -> None:
     """Profiles, ``--against``, PyLD options and extra documents always take the exact path."""
     document = json.loads((DATA / "valid-dataset.jsonld").read_bytes())
