@@ -1693,8 +1693,9 @@ def _fast_clean(document: Any, base: str | None, checks: frozenset[Check]) -> bo
 
     ``False`` means "not known": the document is outside the plain subset, or the layers found
     something, and the exact path checks it (and words every finding). For a 57 kB figure
-    document of a build this replaces PyLD's expansion (12 ms) and the RDF conversion (8 ms),
-    which a clean document only needs for its language tags, checked here instead.
+    document of a build this replaces PyLD's expansion and the RDF conversion (three quarters of
+    the exact path's 18 ms of CPU, measured with cProfile); a clean document needs the conversion
+    only for its language tags, which the fast expansion checks instead.
     """
     plain = expand_plain(document, base, _key_segment, _LANGUAGE_TAG)
     if plain is None:

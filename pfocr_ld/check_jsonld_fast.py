@@ -2,12 +2,16 @@
 
 This module owns one question: *would the full checker find nothing in this document?* A corpus
 of a build is 100k documents that all name one bundled context (``../context.jsonld`` or
-schema.org) and use it plainly, and nearly all of them are clean; PyLD's generic expansion was
-half of a check's CPU time (12 ms of 28 ms for a 57 kB figure document). :func:`expand_plain`
-expands such a document the way PyLD does (same expanded form, same node and key paths as
-:class:`pfocr_ld.check_jsonld._TracingProcessor` records), with the active context processed once
-by PyLD itself and every key, ``@type`` and compact IRI expanded by PyLD's own ``_expand_iri``
-(remembered per context). The checker's own layers then run on that expanded form unchanged.
+schema.org) and use it plainly, and nearly all of them are clean; PyLD's generic expansion and
+RDF conversion were three quarters of a check's CPU time (about 13 of 18 ms for a 57 kB figure
+document). :func:`expand_plain` expands such a document the way PyLD does (same expanded form,
+same node and key paths as :class:`pfocr_ld.check_jsonld._TracingProcessor` records), with the
+active context processed once by PyLD itself, every key expanded by PyLD's own ``_expand_iri``
+and ``@id`` and ``@type`` values by the same steps (compact IRI, absolute IRI, ``@vocab``), all
+remembered per context. The checker's own layers then run on that expanded form unchanged; the
+RDF conversion is left out, as a clean document needs it only for its language tags, which the
+expansion checks. With the fast path a figure document costs 3.7 ms of CPU end to end
+(``benchmarks/results/check-jsonld-100000.md``).
 
 Anything outside the plain subset gives up (``None``) rather than guess, and the caller runs the
 exact PyLD path: another or an embedded context, containers, scoped contexts, ``@list``,
