@@ -32,7 +32,9 @@ processes and returns their reports in input order, so the output does not depen
 of workers; the command writes reports as they come, ``--summary`` keeps only the documents with
 errors and the counts by finding kind, and a progress bar shows on a terminal. A clean document is
 expanded once (the relative-IRI probe and the RDF conversion reuse or skip expansions; see
-:func:`_needs_probe` and :func:`_dataset`).
+:func:`_needs_probe` and :func:`_dataset`), and :func:`check_files` first asks the fast path
+(:mod:`pfocr_ld.check_jsonld_fast`, ``fast=True``), which vouches for a plain clean document
+without PyLD and leaves everything else, and every finding, to the exact path.
 """
 
 from __future__ import annotations
