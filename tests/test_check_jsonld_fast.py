@@ -488,6 +488,7 @@ def test_the_relative_context_reference_is_the_pfocr_context_only_from_its_own_f
         (b'{"@context": "https://schema.org/", "version": ' + b"9" * 5000 + b"}", "4300 digits"),
         (b"[" * 100_000, "recursion"),
     ],
+    ids=["5000-digit-number", "100000-nested-arrays"],
 )
 def test_json_beyond_python_s_own_limits_is_a_syntax_finding(text: bytes, reason: str) -> None:
     """A 5,000-digit number or 100,000 nested arrays used to raise out of the checker."""
