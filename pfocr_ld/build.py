@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -119,6 +119,8 @@ class FigureResult:
     #: its genes, chemicals and papers as the build cache's string numbers (a reused figure's come
     #: so, and its IRI sets stay empty; a built one's are numbered when it is published)
     numbered: tuple[list[int], list[int], list[int]] | None = None
+    #: a reused figure's tail in the previous release's dumps (see OutputWriter.add)
+    tail: tuple[int, Callable[[], tuple[bytes, bytes]]] | None = None
 
 
 @dataclass
@@ -693,7 +695,7 @@ def _build(
                     seen_figids[figid] = figure.source_file
                     digests[figid] = figure.serialized.digest
                     write_started = time.perf_counter()
-                    spans.extend(writer.add(figure.serialized, figure.documents_from))
+                    spans.extend(writer.add(figure.serialized, figure.documents_from, figure.tail))
                     # a reused figure's documents are the previous release's files: their stat too
                     spans.extend(reuse.document_stat(figid) if figure.documents_from else _UNKNOWN_STAT)
                     main_write_seconds += time.perf_counter() - write_started

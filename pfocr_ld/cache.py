@@ -49,7 +49,7 @@ import time
 import zlib
 from array import array
 from collections import Counter
-from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -72,9 +72,11 @@ DATA_PATTERN = "data-{}.bin"
 #: dropped (the build is a clean one, which starts a new file)
 _MAX_GARBAGE_RATIO = 3
 FIGURES = "figures.bin"
-#: int64s a published figure has in figures.bin: its own Turtle and N-Triples blocks (offset, length)
-#: and the size, mtime_ns and inode of its jsonld/ and schemaorg/ documents
-_PER_FIGURE = 10
+#: int64s a published figure has in figures.bin: its own Turtle and N-Triples blocks (offset, length),
+#: a digest of the shared descriptions first published after it (writers.FigureSpans), and the size,
+#: mtime_ns and inode of its jsonld/ and schemaorg/ documents
+_PER_FIGURE = 11
+_STAT_AT = 5
 INDEX = "index.json"
 FORMAT = "pfocr-ld build cache 1"
 #: A file modified this recently when it was recorded may change again within the file system's
@@ -341,6 +343,26 @@ class PreviousCache:
         start = _PER_FIGURE * self.numbers[figid]
         return list(self.figures[start : start + 4])
 
+    def tail_of(self, figid: str) -> tuple[int, Callable[[], tuple[bytes, bytes]]]:
+        """What followed a figure's own blocks in the previous release's dumps (the shared
+        descriptions first published there), as a digest of their keys and a reader of the bytes."""
+        number = self.numbers[figid]
+        start = _PER_FIGURE * number
+        turtle_end, ntriples_end = self.index["turtle"][1], self.index["ntriples"][1]
+        if number + 1 < len(self.numbers):
+            following = start + _PER_FIGURE
+            turtle_end, ntriples_end = self.figures[following], self.figures[following + 2]
+        turtle_from = self.figures[start] + self.figures[start + 1]
+        ntriples_from = self.figures[start + 2] + self.figures[start + 3]
+
+        def read() -> tuple[bytes, bytes]:
+            return (
+                _read_exactly(self._turtle, [turtle_from, turtle_end - turtle_from]),
+                _read_exactly(self._ntriples, [ntriples_from, ntriples_end - ntriples_from]),
+            )
+
+        return self.figures[start + 4], read
+
     def documents_of(self, figid: str) -> tuple[str, str] | None:
         """The paths of a figure's two JSON-LD documents in the previous release, if unchanged since
         it was written (same size, mtime and inode as recorded), else ``None``."""
@@ -354,7 +376,7 @@ class PreviousCache:
                 status = os.stat(path, follow_symlinks=False)
             except OSError:
                 return None
-            start = _PER_FIGURE * number + 4 + 3 * position
+            start = _PER_FIGURE * number + _STAT_AT + 3 * position
             if not stat.S_ISREG(status.st_mode) or [
                 status.st_size,
                 status.st_mtime_ns,
@@ -557,7 +579,7 @@ class CacheWriter:
         if len(figures) != _PER_FIGURE * len(figids):
             raise ValueError("one line of spans per published figure")
         for number, figid in enumerate(figids):
-            start = _PER_FIGURE * number + 4
+            start = _PER_FIGURE * number + _STAT_AT
             if figures[start] != -1:
                 continue
             for folder in (JSONLD_DIR, SCHEMAORG_DIR):
@@ -767,6 +789,7 @@ class Reuse:
                     figure["vw"],
                     documents_from=paths,
                     numbered=(figure["g"], figure["c"], figure["pa"]),
+                    tail=self.previous.tail_of(figure["id"]),
                 )
             )
         return SourceResult(
@@ -784,7 +807,7 @@ class Reuse:
     def document_stat(self, figid: str) -> array[int]:
         """A reused figure's documents' stat as the previous cache recorded it (they are its files)."""
         assert self.previous is not None
-        start = _PER_FIGURE * self.previous.numbers[figid] + 4
+        start = _PER_FIGURE * self.previous.numbers[figid] + _STAT_AT
         return self.previous.figures[start : start + 6]
 
     def add_counts(self, predicates: dict[str, int], classes: dict[str, int]) -> None:

@@ -215,19 +215,23 @@ class NamedQueryService:
             params,
         )
         missing = [p.name for p in query.parameters if p.required and not params.get(p.name, "").strip()]
-        if fmt == "html" and missing and not any(params.get(p.name) for p in query.parameters if p.required):
-            # /query/figures-for-gene with nothing filled in: the form, without an error
-            body = query_pages.named_query_page(
+
+        def page(result: query_pages.NamedResultView | None) -> str:
+            return query_pages.named_query_page(
                 name=name,
                 title=query.title,
                 description=" ".join(query.description.split()),
                 fields=fields,
                 action=action,
-                result=None,
+                result=result,
                 local=server.local_href(root),
                 root=root,
                 figures_path=server.config.base_path,
             )
+
+        if fmt == "html" and missing and not any(params.get(p.name) for p in query.parameters if p.required):
+            # /query/figures-for-gene with nothing filled in: the form, without an error
+            body = page(None)
             return Response(
                 body.encode("utf-8"), headers={"Content-Type": CONTENT_TYPES["html"], "Vary": "Accept"}
             )
@@ -241,17 +245,7 @@ class NamedQueryService:
         if outcome.status != 200:
             if fmt == "html":
                 view = query_pages.NamedResultView(error=outcome.message, error_status=outcome.status)
-                body = query_pages.named_query_page(
-                    name=name,
-                    title=query.title,
-                    description=" ".join(query.description.split()),
-                    fields=fields,
-                    action=action,
-                    result=view,
-                    local=server.local_href(root),
-                    root=root,
-                    figures_path=server.config.base_path,
-                )
+                body = page(view)
                 return Response(
                     body.encode("utf-8"),
                     status_code=outcome.status,
@@ -297,17 +291,7 @@ class NamedQueryService:
                 next_href=next_href,
                 downloads=[("CSV", href(format="csv")), ("JSON", href(format="json"))] if total else [],
             )
-            body = query_pages.named_query_page(
-                name=name,
-                title=query.title,
-                description=" ".join(query.description.split()),
-                fields=fields,
-                action=action,
-                result=view,
-                local=server.local_href(root),
-                root=root,
-                figures_path=server.config.base_path,
-            )
+            body = page(view)
             return Response(body.encode("utf-8"), headers={**headers, "Content-Type": CONTENT_TYPES["html"]})
         variables = answer["variables"]
         rows = [{v: _plain(row.get(v)) for v in variables} for row in answer["rows"]]

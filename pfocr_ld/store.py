@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import click
 import httpx
@@ -916,6 +916,16 @@ def publish_command(
         scheme=auth_scheme,
     )
     endpoint, store_endpoint = urls["--endpoint"], urls["--store-endpoint"]
+    common: dict[str, Any] = {
+        "endpoint": endpoint,
+        "store_endpoint": store_endpoint,
+        "graph": graph,
+        "timeout": timeout,
+        "force": force,
+        "shrink_limit": shrink_limit,
+        "credentials": credentials,
+        "auth_scheme": auth_scheme,
+    }
     if incremental:
         from pfocr_ld.store_sync import publish_incremental
 
@@ -923,29 +933,8 @@ def publish_command(
             raise click.UsageError("--incremental takes exactly one `pfocr-ld build` output folder")
         if update_endpoint is not None:
             update_endpoint, _, _ = split_credentials(update_endpoint)
-        remote = publish_incremental(
-            dumps[0],
-            endpoint=endpoint,
-            update_endpoint=update_endpoint,
-            store_endpoint=store_endpoint,
-            graph=graph,
-            timeout=timeout,
-            force=force,
-            shrink_limit=shrink_limit,
-            credentials=credentials,
-            auth_scheme=auth_scheme,
-        )
+        remote = publish_incremental(dumps[0], update_endpoint=update_endpoint, **common)
         click.echo(remote.summary(), err=True)
         return
-    report = publish(
-        dumps,
-        endpoint=endpoint,
-        store_endpoint=store_endpoint,
-        graph=graph,
-        timeout=timeout,
-        force=force,
-        shrink_limit=shrink_limit,
-        credentials=credentials,
-        auth_scheme=auth_scheme,
-    )
+    report = publish(dumps, **common)
     click.echo(report.summary(), err=True)

@@ -174,12 +174,19 @@ def _link_all(pairs: list[tuple[str, str]]) -> None:
 
 
 class FigureSpans(NamedTuple):
-    """Where a figure's own blocks sit in the release's Turtle and N-Triples files (offset, length)."""
+    """Where a figure's own blocks sit in the release's Turtle and N-Triples files (offset, length),
+    and a digest of the keys of the shared descriptions written right after them (its tail)."""
 
     turtle_offset: int
     turtle_length: int
     ntriples_offset: int
     ntriples_length: int
+    tail_digest: int
+
+
+def _tail_digest(fresh: list[SharedDescription]) -> int:
+    keys = "\n".join(f"{d.node}\t{d.digest}" for d in fresh).encode()
+    return int.from_bytes(hashlib.blake2b(keys, digest_size=8).digest(), "big", signed=True)
 
 
 def _pack(hashes: set[int]) -> bytes:
@@ -310,12 +317,19 @@ class OutputWriter:
             self.predicate_triples[predicate] = self.predicate_triples.get(predicate, 0) + count
         self._shared_predicates.clear()
 
-    def add(self, figure: SerializedFigure, documents_from: tuple[str, str] | None = None) -> FigureSpans:
+    def add(
+        self,
+        figure: SerializedFigure,
+        documents_from: tuple[str, str] | None = None,
+        tail: tuple[int, Callable[[], tuple[bytes, bytes]]] | None = None,
+    ) -> FigureSpans:
         """Append a figure to the dumps and write its JSON-LD documents.
 
         With ``documents_from`` (an incremental build's reused figure, whose ``jsonld`` and
         ``schemaorg`` are empty) the documents are hard links to those two files of the previous
-        release. Returns where the figure's own blocks were written.
+        release; with ``tail``, when the descriptions to publish after it are those the previous
+        release published after it (same key digest), their bytes are copied from there instead of
+        joined and compressed again. Returns where the figure's own blocks were written.
         """
         fresh = self._new_shared(figure)
         self.triples += figure.own_triples
@@ -324,17 +338,24 @@ class OutputWriter:
         for cls, count in figure.own_classes.items():
             self.class_entities[cls] = self.class_entities.get(cls, 0) + count
         self.typed_entities += figure.own_typed
+        digest = _tail_digest(fresh)
         spans = FigureSpans(
-            self._turtle.tell(), len(figure.turtle), self._ntriples.tell(), len(figure.ntriples_gz)
+            self._turtle.tell(), len(figure.turtle), self._ntriples.tell(), len(figure.ntriples_gz), digest
         )
         self._turtle.write(figure.turtle)
         self._ntriples.write(figure.ntriples_gz)
-        if fresh:
-            turtle = b"".join(d.turtle for d in fresh)
-            self._turtle.write(gzip.compress(turtle, GZIP_LEVEL, mtime=0) if self.compress_turtle else turtle)
-            self._ntriples.write(gzip.compress(b"".join(d.ntriples for d in fresh), GZIP_LEVEL, mtime=0))
-        if not self.compress_turtle:
-            self._turtle.write(b"\n")
+        if tail is not None and tail[0] == digest:
+            turtle_tail, ntriples_tail = tail[1]()
+            self._turtle.write(turtle_tail)
+            self._ntriples.write(ntriples_tail)
+        else:
+            if fresh:
+                turtle = b"".join(d.turtle for d in fresh)
+                compress = self.compress_turtle
+                self._turtle.write(gzip.compress(turtle, GZIP_LEVEL, mtime=0) if compress else turtle)
+                self._ntriples.write(gzip.compress(b"".join(d.ntriples for d in fresh), GZIP_LEVEL, mtime=0))
+            if not self.compress_turtle:
+                self._turtle.write(b"\n")
         name = f"{figure.figid}.jsonld"
         if documents_from is None:
             self._write_file(os.path.join(self.jsonld_dir, name), figure.jsonld)

@@ -61,15 +61,16 @@ def _assert_identical(incremental: Path, clean: Path, release_files: ReleaseRead
     assert [name for name in ours if ours[name] != theirs[name]] == []
 
 
+@pytest.mark.parametrize("compress", [False, True])
 def test_update_is_byte_identical_to_a_clean_build(
-    tmp_path: Path, base_corpus: Path, release_files: ReleaseReader
+    tmp_path: Path, base_corpus: Path, release_files: ReleaseReader, compress: bool
 ) -> None:
     corpus = tmp_path / "corpus"
     shutil.copytree(base_corpus, corpus)
-    incremental, clean = _twin_builds(corpus, tmp_path)
+    incremental, clean = _twin_builds(corpus, tmp_path, compress=compress)
     update = update_corpus(corpus, 0.1, seed=1)
     assert update.retitled and update.relabelled and update.removed and update.added
-    fast, full = _rebuild_both(corpus, incremental, clean)
+    fast, full = _rebuild_both(corpus, incremental, clean, compress=compress)
     _assert_identical(incremental, clean, release_files)
     assert full.reused == 0 and "--full" in full.cache
     # the touched files and those naming a gene whose vote moved are rebuilt, the rest reused
@@ -78,13 +79,18 @@ def test_update_is_byte_identical_to_a_clean_build(
     changes = orjson.loads((incremental / "changes.json").read_bytes())
     assert set(update.removed) <= set(changes["removed"]) and set(update.added) <= set(changes["added"])
     # and once more with nothing changed: everything reused, still identical
-    fast, _ = _rebuild_both(corpus, incremental, clean)
+    fast, _ = _rebuild_both(corpus, incremental, clean, compress=compress)
     assert fast.reused == total
     _assert_identical(incremental, clean, release_files)
 
 
-@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(seed=st.integers(0, 10_000), share=st.sampled_from([0.02, 0.1, 0.3]), batch=st.sampled_from([7, 50]))
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    seed=st.integers(0, 10_000),
+    share=st.sampled_from([0.02, 0.1, 0.3]),
+    batch=st.sampled_from([7, 50]),
+    compress=st.booleans(),
+)
 def test_generated_updates_are_byte_identical(
     tmp_path_factory: pytest.TempPathFactory,
     base_corpus: Path,
@@ -92,14 +98,16 @@ def test_generated_updates_are_byte_identical(
     seed: int,
     share: float,
     batch: int,
+    compress: bool,
 ) -> None:
     root = tmp_path_factory.mktemp("generated")
     corpus = root / "corpus"
     shutil.copytree(base_corpus, corpus)
-    incremental, clean = _twin_builds(corpus, root, validate=False)
+    incremental, clean = _twin_builds(corpus, root, validate=False, compress=compress)
     update_corpus(corpus, share, seed=seed)
-    build(BuildOptions([corpus], incremental, workers=2, batch_size=batch, validate=False))
-    build(BuildOptions([corpus], clean, workers=1, batch_size=1000, validate=False, full=True))
+    options = {"validate": False, "compress": compress}
+    build(BuildOptions([corpus], incremental, workers=2, batch_size=batch, **options))  # type: ignore[arg-type]
+    build(BuildOptions([corpus], clean, workers=1, batch_size=1000, full=True, **options))  # type: ignore[arg-type]
     _assert_identical(incremental, clean, release_files)
 
 
