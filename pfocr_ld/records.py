@@ -560,7 +560,9 @@ def discover(paths: Iterable[Path]) -> Discovery:
             for folder in _organism_dirs_for(record_dir):
                 organism_dirs[str(folder.resolve())] = folder
             table_dirs = _table_dirs_for(record_dir)
-            files = sorted(p for p in record_dir.rglob("*") if p.suffix.lower() in RECORD_SUFFIXES)
+            # sorted as Paths sort (by parts), with the tuples compared in C
+            found = (p for p in record_dir.rglob("*") if p.suffix.lower() in RECORD_SUFFIXES)
+            files = sorted(found, key=lambda p: p.parts)
             files = [f for f in files if "_organisms" not in f.parts and "_data" not in f.parts]
         else:
             for folder in _organism_dirs_for(path.parent):

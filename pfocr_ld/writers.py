@@ -233,6 +233,8 @@ class OutputWriter:
         self.typed_entities = 0
         self._typed_shared: set[int] = set()
         self._shared_predicates: Counter[bytes] = Counter()
+        #: the (node, digest) of every description published
+        self._published_keys: set[tuple[str, int]] = set()
         self._files = ThreadPoolExecutor(max_workers=2, thread_name_prefix="pfocr-write")
         self._pending: deque[Future[None]] = deque()
         self._links: list[tuple[str, str]] = []
@@ -254,12 +256,10 @@ class OutputWriter:
     def _new_shared(self, figure: SerializedFigure) -> list[SharedDescription]:
         fresh: list[SharedDescription] = []
         carried: dict[tuple[str, int], SharedDescription] | None = None
-        described = self._described
-        for key in figure.shared_keys:
+        published_keys = self._published_keys
+        # Most keys are published already: filtered by one set lookup each, in a comprehension.
+        for key in [key for key in figure.shared_keys if key not in published_keys]:
             node, digest = key
-            published = described.get(node)
-            if published is not None and digest in published[0]:  # the usual case: inlined
-                continue
             if carried is None:
                 carried = {d.key: d for d in figure.shared}
             description = carried.get(key) or self._held.pop(key, None)
@@ -283,6 +283,7 @@ class OutputWriter:
             self.triples += len(added)
             self._count_lines(by_hash[h] for h in added)
             fresh.append(description)
+            published_keys.add(key)
             if self._on_publish is not None:
                 self._on_publish(description)
         return fresh

@@ -277,3 +277,20 @@ def test_touched_files_are_reused_and_documents_are_hard_links(tmp_path: Path, b
     assert again.reused == 160
     # the new release's document is the previous release's file, linked, not written again
     assert os.stat(out / "jsonld" / document.name).st_ino == inode
+
+
+def test_a_companion_table_that_appears_or_goes_rebuilds_its_record(
+    tmp_path: Path, base_corpus: Path, release_files: ReleaseReader
+) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(base_corpus, corpus)
+    tables = sorted((corpus / "_data").glob("*-chemicals.tsv"))
+    appearing, going = tables[0], tables[1]
+    kept = appearing.read_bytes()
+    appearing.unlink()
+    incremental, clean = _twin_builds(corpus, tmp_path, validate=False)
+    appearing.write_bytes(kept)  # a table the first build looked for and did not find
+    going.unlink()
+    fast, _ = _rebuild_both(corpus, incremental, clean, validate=False)
+    _assert_identical(incremental, clean, release_files)
+    assert fast.reused == 160 - 2
