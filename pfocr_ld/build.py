@@ -824,7 +824,7 @@ def _cache_entry(
         "i": result.inputs,
         "o": result.organisms,
         # the nodes it names, for a quick test against the nodes whose vote changed
-        "nk": sorted({key for record in result.votes for _, key, _ in record}),
+        "nk": " ".join(sorted({key for record in result.votes for _, key, _ in record})),
         # its votes, read only when it changes or a node it names changes (pfocr_ld.cache)
         "vb": cache.blob(orjson.dumps(result.votes)),
         "r": result.records_read,

@@ -301,8 +301,6 @@ class PreviousCache:
 
     release: Path
     index: dict[str, Any]
-    #: source path → its entry
-    entries: dict[str, dict[str, Any]]
     strings: list[str]
     #: description number → (node, digest, offset, Turtle length, N-Triples length, CRC-32)
     descriptions: list[list[Any]]
@@ -311,7 +309,8 @@ class PreviousCache:
     figures: array[int] = field(default_factory=lambda: array("q"))
     #: figid → its number in release order
     numbers: dict[str, int] = field(default_factory=dict)
-    #: source path → its line in entries.jsonl, as written (a reused file's line is copied as is)
+    #: source path → its line in entries.jsonl, as written: parsed when used (100k parsed entries
+    #: held 2 GB), copied as is for a reused file
     lines: dict[str, bytes] = field(default_factory=dict)
     _turtle: int = -1
     _ntriples: int = -1
@@ -449,15 +448,16 @@ def open_previous(release: Path, expected_fingerprint: str) -> PreviousCache:
         figids = index["figids"]
         if len(figures) != _PER_FIGURE * len(figids):
             raise CacheUnusable("the build cache's figure list has the wrong length")
-        entries, lines = {}, {}
+        lines = {}
         for line in raw_entries.splitlines(keepends=True):
-            entry = orjson.loads(line)
-            entries[entry["p"]] = entry
-            lines[entry["p"]] = line
+            # the path is the first key (build._cache_entry): the line is parsed when it is used
+            if not line.startswith(b'{"p":'):
+                raise CacheUnusable("the build cache's entries are not in their format")
+            path = orjson.loads(line[5 : line.index(b'","') + 1])
+            lines[path] = line
         return PreviousCache(
             release,
             index,
-            entries,
             list(index["strings"]),
             index["descriptions"],
             index["signatures"],
@@ -653,7 +653,8 @@ class Reuse:
     def __init__(self, previous: PreviousCache | None, note: str, sources: Sequence[RecordSource]) -> None:
         self.previous = previous
         self.note = note
-        self.kept: dict[str, tuple[dict[str, Any], list[tuple[str, str]]]] = {}
+        #: source path → (its documents in the previous release, the nodes it names, space-separated)
+        self.kept: dict[str, tuple[list[tuple[str, str]], str]] = {}
         self._sources = list(sources)
         self._keys: list[tuple[str, int]] = []
         self._numbers: dict[tuple[str, int], int] = {}
@@ -695,10 +696,12 @@ class Reuse:
         assert self.previous is not None
         listings = _Listings()
         for source in self._sources:
-            entry = self.previous.entries.get(source.path)
+            line = self.previous.lines.get(source.path)
+            if line is None:
+                continue
+            entry = orjson.loads(line)
             if (
-                entry is None
-                or not entry["ok"]
+                not entry["ok"]
                 or entry["t"] != list(source.table_dirs)
                 or any(organisms.lookup(name) != taxon for name, taxon in entry["o"].items())
                 or not all(
@@ -709,7 +712,7 @@ class Reuse:
                 continue
             documents = [self.previous.documents_of(figure["id"]) for figure in entry["f"]]
             if all(paths is not None for paths in documents):
-                self.kept[source.path] = (entry, documents)  # type: ignore[assignment]
+                self.kept[source.path] = (documents, entry["nk"])  # type: ignore[assignment]
 
     def batch_size(self, given: int, workers: int) -> int:
         """Records per worker task: ``given``, or fewer when reusing leaves too few to keep every
@@ -736,9 +739,10 @@ class Reuse:
             return Votes()
         votes = _votes_of(self.previous.index["votes"])
         named, counts = votes.named, votes.counts
-        for path, entry in self.previous.entries.items():
+        for path, line in self.previous.lines.items():
             if path in self.kept:
                 continue
+            entry = orjson.loads(line)
             for record in orjson.loads(self.previous.blob(entry["vb"])):
                 for kind, key, given in record:
                     _decrement(named, (kind, key))
@@ -755,9 +759,10 @@ class Reuse:
         if not changed:
             return
         dropped = []
-        for path, (entry, _) in self.kept.items():
-            if changed.keys().isdisjoint(entry["nk"]):
+        for path, (_, named) in self.kept.items():
+            if changed.keys().isdisjoint(named.split()):
                 continue
+            entry = orjson.loads(self.previous.lines[path])
             for record in orjson.loads(self.previous.blob(entry["vb"])):
                 if any(
                     kind in changed.get(key, ())
@@ -778,7 +783,8 @@ class Reuse:
         from pfocr_ld.build import FigureResult, SourceResult
 
         assert self.previous is not None
-        entry, documents = kept
+        documents, _ = kept
+        entry = orjson.loads(self.previous.lines[source.path])
         figures = []
         for figure, paths in zip(entry["f"], documents, strict=True):
             spans = self.previous.spans_of(figure["id"])
