@@ -608,7 +608,7 @@ def _build(
     )
     cache = CacheWriter(staging, build_fingerprint)
     if reuse.previous is not None:
-        cache.continue_from(reuse.previous)
+        cache.continue_from(reuse.previous, reuse.description_numbers())
     writer = OutputWriter(
         staging, compress_turtle=options.compress, library=reuse.description, on_publish=cache.description
     )

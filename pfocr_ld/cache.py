@@ -317,6 +317,7 @@ class PreviousCache:
     _data: dict[int, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self._document_folders = [f"{self.release / name}{os.sep}" for name in (JSONLD_DIR, SCHEMAORG_DIR)]
         turtle_name = self.index["turtle"][0]
         self._turtle = os.open(self.release / turtle_name, os.O_RDONLY)
         self._ntriples = os.open(self.release / self.index["ntriples"][0], os.O_RDONLY)
@@ -389,8 +390,8 @@ class PreviousCache:
         if number is None:
             return None
         paths = []
-        for position, folder in enumerate((JSONLD_DIR, SCHEMAORG_DIR)):
-            path = os.path.join(self.release, folder, f"{figid}.jsonld")
+        for position, folder in enumerate(self._document_folders):
+            path = f"{folder}{figid}.jsonld"
             try:
                 status = os.stat(path, follow_symlinks=False)
             except OSError:
@@ -501,7 +502,7 @@ class CacheWriter:
         #: bytes of the data files this release's entries and descriptions use
         self.live = 0
 
-    def continue_from(self, previous: PreviousCache) -> None:
+    def continue_from(self, previous: PreviousCache, numbers: dict[tuple[str, int], int]) -> None:
         """Keep the previous cache's string and description numbers, and its data files.
 
         Data files are never changed once written, so the new cache shares them by hard link and
@@ -522,9 +523,7 @@ class CacheWriter:
         self._number = max(self.data_files, default=0) + 1
         self._data = open(self.folder / DATA_PATTERN.format(self._number), "wb")  # noqa: SIM115
         self.descriptions = [list(row) for row in previous.descriptions]
-        self._description_ids = {
-            (self.strings[row[0]], row[1]): number for number, row in enumerate(self.descriptions)
-        }
+        self._description_ids = numbers  # the previous cache's (node, digest) → number (Reuse's)
 
     def string(self, value: str) -> int:
         number = self._string_ids.get(value)
@@ -850,6 +849,11 @@ class Reuse:
                 name = strings[number]
                 totals[name] = totals.get(name, 0) + count
 
+    def description_numbers(self) -> dict[tuple[str, int], int]:
+        """The previous cache's description numbers by (node, digest), for the new cache to continue
+        (it adds to this dict; lookups here only ask for the previous cache's keys)."""
+        return self._numbers
+
     def line(self, source: RecordSource) -> bytes:
         """A kept file's line of the previous cache, to copy into the new one unchanged."""
         assert self.previous is not None
@@ -858,7 +862,8 @@ class Reuse:
     def description(self, key: tuple[str, int]) -> SharedDescription | None:
         """A description a kept figure names, from the previous release's cache."""
         number = self._numbers.get(key)
-        if number is None or self.previous is None:
+        # numbers from this build's own descriptions (the cache writer shares the dict) are not here
+        if number is None or self.previous is None or number >= len(self.previous.descriptions):
             return None
         return self.previous.description(number)
 

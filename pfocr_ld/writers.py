@@ -298,9 +298,7 @@ class OutputWriter:
         # line's predicate was most of an incremental build's main-process time.
         self._shared_predicates.update([line.split(b" ", 2)[1] for line in lines])
         classes = self.class_entities
-        for line in lines:
-            if _TYPE_REF not in line:
-                continue
+        for line in [line for line in lines if _TYPE_REF in line]:
             subject, predicate_ref, rest = line.split(b" ", 2)
             if predicate_ref != _TYPE_REF:
                 continue
