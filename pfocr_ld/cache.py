@@ -45,7 +45,6 @@ import os
 import shutil
 import stat
 import sys
-import time
 import zlib
 from array import array
 from collections import Counter
@@ -487,7 +486,6 @@ class CacheWriter:
     descriptions: list[list[Any]] = field(default_factory=list)
     _string_ids: dict[str, int] = field(default_factory=dict)
     _description_ids: dict[tuple[str, int], int] = field(default_factory=dict)
-    started: float = field(default_factory=time.time)
 
     def __post_init__(self) -> None:
         self.folder = self.staging / CACHE_DIR

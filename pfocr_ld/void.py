@@ -15,16 +15,12 @@ import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 import pyoxigraph as ox
 
 from pfocr_ld import __version__, rdf, vocab
 from pfocr_ld.vocab import T
-
-if TYPE_CHECKING:
-    from pfocr_ld.build import FigureResult
 
 
 @dataclass
@@ -40,13 +36,6 @@ class DatasetStatistics:
     predicate_triples: dict[str, int] = field(default_factory=dict)
     class_entities: dict[str, int] = field(default_factory=dict)
     typed_entities: int = 0
-
-    def add(self, figure: FigureResult) -> None:
-        self.figures += 1
-        self.genes.update(figure.genes)
-        self.chemicals.update(figure.chemicals)
-        self.papers.update(figure.papers)
-        self.mentions += figure.mentions
 
     def add_numbered(
         self, genes: Iterable[int], chemicals: Iterable[int], papers: Iterable[int], mentions: int
