@@ -49,6 +49,7 @@ import yaml
 
 from pfocr_ld import ordering, sparql, vocab
 from pfocr_ld.auth import redact, split_credentials
+from pfocr_ld.errors import PfocrLdError
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 Row = dict[str, "Term | None"]
@@ -56,7 +57,7 @@ ParamValue = str | int | bool
 
 
 # Errors ----------------------------------------------------------------------------------------
-class QueryError(click.ClickException):
+class QueryError(PfocrLdError, click.ClickException):
     """A usage problem: unknown query, bad parameter, no source, SPARQL syntax (exit status 2)."""
 
     exit_code = 2
@@ -66,7 +67,7 @@ class ParameterError(QueryError):
     """A parameter value that does not fit its declared type."""
 
 
-class EndpointError(click.ClickException):
+class EndpointError(PfocrLdError, click.ClickException):
     """A remote endpoint failed: HTTP error status, timeout, unreachable (exit status 1)."""
 
     exit_code = 1

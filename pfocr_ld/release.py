@@ -38,6 +38,7 @@ import click
 import orjson
 
 from pfocr_ld.cache import CACHE_DIR
+from pfocr_ld.errors import PfocrLdError
 from pfocr_ld.writers import (
     CHANGES,
     CONTEXT_FILE,
@@ -74,13 +75,13 @@ DEFAULT_SHRINK_LIMIT = 0.5
 _NAMES_SHOWN = 10
 
 
-class ReleaseRefused(click.ClickException):
+class ReleaseRefused(PfocrLdError, click.ClickException):
     """The build was refused before anything in the output folder changed (exit status 2)."""
 
     exit_code = 2
 
 
-class ReleaseWriteError(click.ClickException):
+class ReleaseWriteError(PfocrLdError, click.ClickException):
     """Writing the new release failed (e.g. a full disk); the previous one is unchanged (exit 1)."""
 
     exit_code = 1

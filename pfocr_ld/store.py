@@ -40,6 +40,7 @@ from pfocr_ld.auth import (
     same_origin,
     split_credentials,
 )
+from pfocr_ld.errors import PfocrLdError
 from pfocr_ld.limits import not_regular_reason
 from pfocr_ld.release import DEFAULT_SHRINK_LIMIT
 
@@ -70,7 +71,7 @@ _JSONLD_BATCH = 200_000
 _IRI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*$")
 
 
-class StoreError(click.ClickException):
+class StoreError(PfocrLdError, click.ClickException):
     """A dump, store or endpoint problem worth one clear line (exit status 2 unless stated)."""
 
     exit_code = 2
