@@ -610,7 +610,11 @@ def _build(
     if reuse.previous is not None:
         cache.continue_from(reuse.previous, reuse.description_numbers())
     writer = OutputWriter(
-        staging, compress_turtle=options.compress, library=reuse.description, on_publish=cache.description
+        staging,
+        compress_turtle=options.compress,
+        library=reuse.description,
+        on_publish=cache.description,
+        stats=reuse.description_stats,
     )
     warnings_file = open(writer.staging / "warnings.jsonl", "wb")  # noqa: SIM115 - closed below
     for problem in sorted(setup_problems, key=lambda p: _problem_order(p.as_dict())):
