@@ -73,7 +73,6 @@ from pfocr_ld.release import (
 from pfocr_ld.writers import (
     CHANGES,
     NTRIPLES_GZ,
-    FigureSpans,
     OutputWriter,
     SerializedFigure,
     drop_sent,
@@ -681,7 +680,7 @@ def _build(
                 warnings_file.write(result.warning_lines)
                 report.warning_count += result.warning_lines.count(b"\n")
                 report.validation_warning_rows += result.validation_warning_rows
-                published: list[tuple[FigureResult, FigureSpans]] = []
+                published: list[FigureResult] = []
                 for figure in result.figures:
                     figid = figure.serialized.figid
                     if figid in seen_figids:
@@ -857,7 +856,8 @@ class _progress:
     """A tqdm bar on a terminal; silence elsewhere (CI logs want the summary line only)."""
 
     def __init__(self, total: int, enabled: bool, desc: str = "build") -> None:
-        self.total, self.enabled, self.bar, self.desc = total, enabled, None, desc
+        self.total, self.enabled, self.desc = total, enabled, desc
+        self.bar: Any = None  # a tqdm bar while entered on a terminal
 
     def __enter__(self) -> _progress:
         if self.enabled:

@@ -154,7 +154,7 @@ def run_page(source: Source, bound: BoundQuery) -> Result:
     if cached is not None and by_key:
         page = _page_by_keys(source, bound, cached, offset, limit)
     elif cached is not None:
-        page = _cut(*cached, offset, limit)
+        page = _cut(cached[0], cached[1], offset, limit)  # (variables, rows), as put below
     index = getattr(source, "gene_index", None)
     if page is None and by_key and index is not None:
         # serve's workers: every gene's figures in figid order, kept (pfocr_ld/gene_index.py)

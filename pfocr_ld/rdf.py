@@ -84,9 +84,23 @@ def ntriples(triples: Iterable[Triple]) -> bytes:
     return "".join([f"<{s}> <{p}> {o} .\n" for s, p, o in triples]).encode("utf-8")
 
 
+def serialize(
+    terms: Iterable[ox.Triple] | Iterable[ox.Quad],
+    format: ox.RdfFormat,
+    prefixes: dict[str, str] | None = None,
+) -> bytes:
+    """``pyoxigraph.serialize`` into bytes (its stub returns ``bytes | None``: ``None`` only when it is
+    given an output to write to, which this never does)."""
+    data = ox.serialize(terms, format=format, prefixes=prefixes)
+    if data is None:  # pragma: no cover - pyoxigraph returns bytes whenever no output is given
+        raise TypeError("pyoxigraph.serialize returned no bytes")
+    return data
+
+
 def from_oxigraph(triple: ox.Triple | ox.Quad) -> Triple:
     """Our tuple form of a pyoxigraph triple (the graph name of a quad is dropped)."""
-    return (triple.subject.value, triple.predicate.value, str(triple.object))
+    # A subject is a NamedNode or BlankNode here: our graphs hold no RDF 1.2 triple terms.
+    return (triple.subject.value, triple.predicate.value, str(triple.object))  # type: ignore[union-attr]
 
 
 def to_oxigraph(triple: Triple) -> ox.Triple:
