@@ -13,14 +13,10 @@ import click
 import rdflib
 
 from pfocr_ld.check_jsonld.corpus import check_files
-from pfocr_ld.check_jsonld.findings import DocumentReport, InputError, ShapesNotFoundError
+from pfocr_ld.check_jsonld.findings import DocumentReport, ShapesNotFoundError
 from pfocr_ld.check_jsonld.profiles import PROFILES, load_against, profile_shape_files
 from pfocr_ld.check_jsonld.reading import iter_inputs
 from pfocr_ld.check_jsonld.report import CheckSummary, _report_lines, format_json
-
-
-class _UnreadableInput(click.ClickException):
-    exit_code = 2
 
 
 class _Output:
@@ -108,12 +104,11 @@ def check_jsonld_command(
             profile_shape_files(profile)
         except ShapesNotFoundError as error:
             raise click.UsageError(str(error)) from error
+    # An unreadable input or --against graph raises InputError, a PfocrLdError whose exit_code (2)
+    # pfocr_ld.cli turns into the exit status, as it does for every library error.
     expected: rdflib.Graph | None = None
     if against is not None:
-        try:
-            expected = load_against(against)
-        except Exception as error:  # rdflib raises several parser exception types
-            raise _UnreadableInput(f"{against}: not readable as Turtle: {error}") from error
+        expected = load_against(against)
     files = [file for path in inputs for file in iter_inputs(path)]
     show_progress = sys.stderr.isatty() if progress is None else progress
     totals = CheckSummary()
@@ -137,8 +132,6 @@ def check_jsonld_command(
                 else:
                     out.echo("\n".join(_report_lines(report)))
             out.advance()
-    except InputError as error:
-        raise _UnreadableInput(str(error)) from error
     finally:
         out.close()
     if output_format == "json":

@@ -1,7 +1,7 @@
 """JSON-LD expansion through PyLD, traced: the ``processing`` layer and the state the other layers read.
 
 :class:`_TracingProcessor` subclasses PyLD's ``JsonLdProcessor`` and overrides its private
-``_expand`` and ``_expand_object`` (PyLD 3.0's signatures; pyproject.toml pins PyLD to the minor
+``_expand`` and ``_expand_object`` (PyLD 3.3's signatures; pyproject.toml pins PyLD to the minor
 version this was tested with) to remember which JSON path every expanded node and key came from.
 :class:`_Run` is one document's check; :func:`_process` expands it with the offline loader and
 turns PyLD's errors and warnings into findings.

@@ -15,6 +15,8 @@ from typing import Any, Final, Literal
 
 import rdflib
 
+from pfocr_ld.errors import PfocrLdError
+
 Severity = Literal["error", "warning", "info"]
 JsonInput = str | bytes | dict | list
 
@@ -131,12 +133,16 @@ class CheckResult:
     graph: rdflib.Graph | None = None
 
 
-class InputError(Exception):
-    """An input that cannot be read at all (missing, unreadable): exit status 2 on the CLI."""
+class InputError(PfocrLdError):
+    """An input that cannot be read at all (missing, unreadable, not Turtle): exit status 2 on the CLI."""
+
+    exit_code = 2
 
 
-class ShapesNotFoundError(Exception):
+class ShapesNotFoundError(PfocrLdError):
     """A profile whose shapes are not available (``--profile pfocr`` before shapes exist)."""
+
+    exit_code = 2
 
 
 

@@ -19,6 +19,7 @@ from pfocr_ld.check_jsonld.expansion import _Run
 from pfocr_ld.check_jsonld.findings import (
     _SEVERITY_RANK,
     Finding,
+    InputError,
     Severity,
     ShapesNotFoundError,
     _child,
@@ -133,14 +134,21 @@ def _normalised_graph(graph: rdflib.Graph) -> rdflib.Graph:
 
 
 def load_against(source: str | Path | rdflib.Graph) -> rdflib.Graph:
-    """The ``--against`` graph: a Turtle file, Turtle text or a graph, schema.org normalised to http."""
+    """The ``--against`` graph: a Turtle file, Turtle text or a graph, schema.org normalised to http.
+
+    Raises :class:`InputError` when the file cannot be read or is not Turtle.
+    """
     if isinstance(source, rdflib.Graph):
         return _normalised_graph(source)
     graph = rdflib.Graph()
-    if isinstance(source, Path):
-        graph.parse(source, format="turtle")
-    else:
-        graph.parse(data=source, format="turtle")
+    try:
+        if isinstance(source, Path):
+            graph.parse(source, format="turtle")
+        else:
+            graph.parse(data=source, format="turtle")
+    except Exception as error:  # rdflib raises several parser exception types, and OSError
+        name = source if isinstance(source, Path) else "the --against graph"
+        raise InputError(f"{name}: not readable as Turtle: {error}") from error
     return _normalised_graph(graph)
 
 
