@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from pfocr_ld import rdf
 from pfocr_ld.limits import ID_DIGITS
 from pfocr_ld.records import OrganismIndex, Problem, RecordError, SourceRecord, Table, identifier
 
@@ -424,12 +425,17 @@ def _resolve(
     return tuple(resolved), unresolved
 
 
+def _iri_unsafe(value: str) -> bool:
+    """Whether ``value`` holds whitespace (any, as Unicode defines it) or a character no IRI may hold."""
+    return rdf.BAD_IRI_CHAR.search(value) is not None or any(ch.isspace() for ch in value)
+
+
 def _figure_link(value: Any) -> str | None:
     link = text(value)
     if link is None:
         return None
     link = link.strip("/")
-    if not link or any(ch.isspace() or ch in '<>"{}|\\^`' for ch in link):
+    if not link or _iri_unsafe(link):
         return None
     return link + "/"
 
@@ -505,7 +511,7 @@ def figure_from_source(record: SourceRecord, organisms: OrganismIndex) -> ModelR
             )
             wpid = None
         filename = text(fields.get("filename"))
-        if filename is not None and any(ch.isspace() or ch in '<>"{}|\\^`/' for ch in filename):
+        if filename is not None and ("/" in filename or _iri_unsafe(filename)):
             problems.append(
                 Problem(
                     record.path,

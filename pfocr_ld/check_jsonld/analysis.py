@@ -16,7 +16,7 @@ from typing import Any
 import rdflib
 from pyld.jsonld import JsonLdError
 
-from pfocr_ld.check_jsonld.conversion import _INVALID_IRI_CHARS, _LANGUAGE_TAG, _to_rdf
+from pfocr_ld.check_jsonld.conversion import _LANGUAGE_TAG, _to_rdf
 from pfocr_ld.check_jsonld.expansion import (
     _absolute,
     _error_info,
@@ -50,6 +50,7 @@ from pfocr_ld.check_jsonld.reading import (
 )
 from pfocr_ld.check_jsonld.rules import _SCHEME, _check_dropped, _check_iris, _check_vocabulary
 from pfocr_ld.limits import is_regular_file
+from pfocr_ld.rdf import BAD_IRI_CHAR
 
 
 def _dedupe(findings: Iterable[Finding]) -> list[Finding]:
@@ -128,7 +129,7 @@ def _plain_iris(iris: Iterable[str], base: str | None) -> bool:
     for iri in iris:
         if iri.startswith("_:"):
             continue
-        if _INVALID_IRI_CHARS.search(iri) or iri[:size].lower() == scheme or not _absolute(iri):
+        if BAD_IRI_CHAR.search(iri) or iri[:size].lower() == scheme or not _absolute(iri):
             return False
     return True
 

@@ -19,9 +19,9 @@ from pyld.jsonld import JsonLdProcessor, _is_absolute_iri
 from pfocr_ld import vocab
 from pfocr_ld.check_jsonld.expansion import _absolute, _is_blank, _iter_nodes, _Run
 from pfocr_ld.check_jsonld.vocabulary import _normalise_schema
+from pfocr_ld.rdf import BAD_IRI_CHAR
 
 _BNODE_PREFIX: Final = "_:pfocr-ld-n"
-_INVALID_IRI_CHARS: Final = re.compile(r'[\x00-\x20<>"{}|\\^`]')
 
 
 
@@ -69,7 +69,7 @@ _LANGUAGE_TAG: Final = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
 def _well_formed_iri(iri: str) -> bool:
     # PyLD only checks for a scheme and no whitespace; toRdf must also skip IRIs with characters
     # no IRI may hold, or with a second "#"
-    return _absolute(iri) and not _INVALID_IRI_CHARS.search(iri) and iri.count("#") <= 1
+    return _absolute(iri) and not BAD_IRI_CHAR.search(iri) and iri.count("#") <= 1
 
 
 def _well_formed_term(term: Mapping[str, Any] | None) -> bool:
@@ -123,7 +123,7 @@ def _rdflib_term(term: Mapping[str, Any]) -> rdflib.term.Node | None:
     if kind == "IRI":
         if value.startswith("_:"):
             return rdflib.BNode(value[2:])
-        return None if _INVALID_IRI_CHARS.search(value) else rdflib.URIRef(_normalise_schema(value))
+        return None if BAD_IRI_CHAR.search(value) else rdflib.URIRef(_normalise_schema(value))
     if kind == "blank node":
         return rdflib.BNode(value[2:])
     language = term.get("language")

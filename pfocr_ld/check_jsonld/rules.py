@@ -22,7 +22,6 @@ from pyld.iri_resolver import resolve as _resolve_iri
 from pyld.jsonld import JsonLdProcessor, _is_absolute_iri, _is_keyword
 
 from pfocr_ld import vocab
-from pfocr_ld.check_jsonld.conversion import _INVALID_IRI_CHARS
 from pfocr_ld.check_jsonld.expansion import (
     _absolute,
     _flatten_values,
@@ -40,6 +39,7 @@ from pfocr_ld.check_jsonld.vocabulary import (
     load_vocabulary,
 )
 from pfocr_ld.contexts import offline_loader
+from pfocr_ld.rdf import BAD_IRI_CHAR
 
 #: Relative references are found by expanding a second time against this base: anything that
 #: comes out under it was relative in the document. ``.invalid`` is reserved (RFC 2606), and the
@@ -155,7 +155,7 @@ def _check_iris(run: _Run) -> None:
     # string that produced one is the one it ends with (a relative reference or the full IRI).
     iris = list(_iter_iris(run.expanded))
     for kind, iri in iris:
-        if not _is_blank(iri) and _INVALID_IRI_CHARS.search(iri):
+        if not _is_blank(iri) and BAD_IRI_CHAR.search(iri):
             matches = [(path, text) for path, text in strings() if text and iri.endswith(text)] or [
                 ("$", iri)
             ]
