@@ -17,9 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from pfocr_ld import resources
+from pfocr_ld import records, resources
 from pfocr_ld.synth.layout import _SOURCE_CODE, CHEMICALS_HEADER, DISEASES_HEADER, NA_CHAR, SYNONYM
 
 PROFILE_PATH = resources.DATA_DIR / "synth_profile.json"
@@ -29,10 +27,9 @@ PROFILE_VERSION = 1
 
 
 def _front_matter(path: Path) -> dict[str, Any]:
-    text = path.read_text(encoding="utf-8")
-    parts = text.split("---\n")
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(parts[1], Loader=loader)
+    """A record's front matter, read as the build reads it (fences, YAML schema and limits)."""
+    fields: dict[str, Any] = records.load_yaml(records.split_front_matter(path.read_text(encoding="utf-8")))
+    return fields
 
 
 def _read_tsv(path: Path) -> tuple[list[str], list[list[str]]]:
