@@ -96,7 +96,7 @@ def _well_formed(run: _Run, dataset: dict[str, list[dict[str, Any]]]) -> dict[st
             if not all(_well_formed_term(quad.get(part)) for part in ("subject", "predicate", "object")):
                 continue
             language = obj.get("language") if obj else None
-            if language and not _LANGUAGE_TAG.match(language):
+            if obj is not None and language and not _LANGUAGE_TAG.match(language):
                 path = run.term_paths.get(_normalise_schema(quad["subject"]["value"]), "$")
                 run.add(
                     "warning",

@@ -456,6 +456,7 @@ class _Model:
                 if rng.random() < 0.3 and row[0][:1].islower():
                     row = (row[0][0].upper() + row[0][1:], *row[1:])
                 rows.append(row)
+        header: tuple[str, ...]  # the old chemicals header has three columns, the others five
         if kind == "chemical" and rng.random() < model["p_old_header"]:
             header = CHEMICALS_HEADER_OLD
             body = [f"{r[0]}\tMESH\t{r[1][5:] if r[1] != 'NA' else 'NA'}" for r in rows]
