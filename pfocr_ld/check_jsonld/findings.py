@@ -46,6 +46,7 @@ FINDING_CODES: Final[dict[str, str]] = {
     "json-syntax": "the document is not valid JSON (or not UTF-8)",
     "duplicate-key": "a JSON object repeats a key; JSON parsers keep only one of the values",
     "yaml-syntax": "the front matter of a record is not valid YAML",
+    "yaml-refused": "the front matter uses YAML the build refuses (anchors, aliases, tags) or breaks a limit",
     "not-jsonld": "the input holds no JSON-LD document, or its top level is not an object or array",
     "no-jsonld": "an HTML page or record carries no JSON-LD block at all",
     "invalid script element": "(JSON-LD error code) an HTML JSON-LD script block is not valid JSON",

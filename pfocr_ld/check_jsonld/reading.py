@@ -20,6 +20,7 @@ from typing import Any, Final
 import yaml
 from pyld.iri_resolver import resolve as _resolve_iri
 
+from pfocr_ld import records
 from pfocr_ld.check_jsonld.findings import Finding, _child
 
 #: The key of a PFOCR record's front matter that holds the JSON-LD the site embeds.
@@ -224,11 +225,6 @@ def _script_json(block: ScriptBlock) -> Any:
 _FRONT_MATTER: Final = re.compile(r"\A(?:\ufeff)?---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*\r?$", re.S | re.M)
 
 
-def _yaml_loader() -> type:
-    # libyaml's loader is ~10x faster; the pure-Python one gives the same result.
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def _jsonable(value: Any) -> Any:
     """YAML values as JSON values: dates become ISO strings, as Jekyll's ``jsonify`` writes them."""
     if isinstance(value, dict):
@@ -270,10 +266,15 @@ def record_block(text: str, key: str = FRONT_MATTER_KEY) -> RecordBlock:
         )
     yaml_text = match.group(1)
     line_offset = text[: match.start(1)].count("\n")
-    loader = _yaml_loader()
+    # The build's reader (yaml.safe_load semantics with the record limits): it refuses anchors and
+    # aliases, which the plain SafeLoader expands — a 700-byte alias "bomb" became tens of millions
+    # of list items here and the check never ended.
+    loader = records.RecordLoader(yaml_text)
     try:
-        data = yaml.load(yaml_text, Loader=loader)  # a SafeLoader, C or Python
-        root = yaml.compose(yaml_text, Loader=loader)
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    except records.RecordError as error:
+        return RecordBlock(None, findings=[Finding("error", "yaml-refused", "$", str(error))])
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 + line_offset if mark else None
@@ -284,6 +285,8 @@ def record_block(text: str, key: str = FRONT_MATTER_KEY) -> RecordBlock:
         if context and context_mark:  # YAML counts lines from the block; the file has more above
             message += f" ({context} started at line {context_mark.line + 1 + line_offset})"
         return RecordBlock(None, findings=[Finding("error", "yaml-syntax", location, message, line, column)])
+    finally:
+        loader.dispose()
     if not isinstance(data, dict) or key not in data:
         return RecordBlock(
             None, findings=[Finding("warning", "no-jsonld", "$", f"the front matter has no {key!r} block")]
