@@ -29,13 +29,19 @@ XSD_STRING = vocab.T.xsd["string"]
 _ESCAPES = {ord('"'): '\\"', ord("\\"): "\\\\", ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"}
 _ESCAPES.update({c: f"\\u{c:04X}" for c in [*range(0x20), 0x7F] if c not in _ESCAPES})
 _NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f\x7f]')
-# Characters an IRI reference may not contain (RFC 3987 / Turtle IRIREF).
-_BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+#: The characters an IRI may not contain (RFC 3987; the IRIREF of N-Triples, Turtle and SPARQL), as
+#: the inside of a regex character class: the one definition for the writers, check-jsonld's
+#: layers, the record model and the SPARQL scanners.
+IRI_FORBIDDEN_CHARS = r'\x00-\x20<>"{}|^`\\'
+#: Finds a character no IRI may contain.
+BAD_IRI_CHAR = re.compile(f"[{IRI_FORBIDDEN_CHARS}]")
+#: An IRIREF token of Turtle or SPARQL: ``<``, IRI characters, ``>``.
+IRIREF = re.compile(f"<[^{IRI_FORBIDDEN_CHARS}]*>")
 
 
 def iri(value: str) -> str:
     """An IRI in N-Triples syntax; raises ``ValueError`` for characters no IRI may hold."""
-    if _BAD_IRI.search(value):
+    if BAD_IRI_CHAR.search(value):
         raise ValueError(f"not a valid IRI: {value!r}")
     return f"<{value}>"
 

@@ -480,10 +480,9 @@ def _syntax_message(exc: SyntaxError) -> str:
 
 
 def _read_jsonld(path: Path, compressed: bool) -> Iterator[ox.Triple]:
-    from pyld import jsonld
     from pyld.jsonld import JsonLdError
 
-    from pfocr_ld.contexts import offline_loader
+    from pfocr_ld.jsonld import to_nquads
 
     try:
         if compressed:
@@ -500,13 +499,8 @@ def _read_jsonld(path: Path, compressed: bool) -> Iterator[ox.Triple]:
         raise ValidationInputError(f"{path}: not UTF-8 (byte {exc.start})") from exc
     except (OSError, EOFError) as exc:
         raise ValidationInputError(f"{path}: cannot read: {exc}") from exc
-    options = {
-        "documentLoader": offline_loader(base=path.resolve().as_uri()),
-        "base": path.resolve().as_uri(),
-        "format": "application/n-quads",
-    }
     try:
-        nquads = jsonld.to_rdf(document, options)
+        nquads = to_nquads(document, path.resolve().as_uri())
     except JsonLdError as exc:
         raise ValidationInputError(f"{path}: JSON-LD error: {getattr(exc, 'code', None) or exc}") from exc
     yield from (q.triple for q in ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
