@@ -662,14 +662,17 @@ class ResultsView:
 class TermCell:
     """One RDF term of a SPARQL result as a table cell shows it.
 
-    ``kind``: ``"link"`` (``link``), ``"iri"`` (an IRI that is not followed: ``link.text`` with the
-    full IRI as ``link.title``), ``"code"`` (a blank node or an RDF-star triple, ``text``),
-    ``"literal"`` (``text`` with an optional language or datatype ``note``), ``""`` (unbound).
+    ``kind``: ``"link"`` (``text`` linking to ``href``, the full IRI as ``title``), ``"iri"`` (an IRI
+    that is not followed: ``text`` with the full IRI as ``title``), ``"code"`` (a blank node or an
+    RDF-star triple), ``"literal"`` (``text`` with an optional language or datatype ``note``), ``""``
+    (unbound).
     """
 
     kind: str
     text: str = ""
-    link: Link | None = None
+    href: str | None = None
+    title: str = ""
+    external: bool = False  # rel="noopener"
     note: str = ""
     note_css: str = ""
 
@@ -683,10 +686,10 @@ def term_cell(term: Mapping[str, Any] | None, local: LinkMaker) -> TermCell:
         href = local(value)
         compact = vocab.CONVERTER.compress(value) or value
         if href:
-            return TermCell("link", link=Link(compact, href, external=False, title=value))
+            return TermCell("link", compact, href, value)
         if safe_href(value) is None:  # javascript: and the like: shown, never a link
-            return TermCell("iri", link=Link(compact, None, title=value))
-        return TermCell("link", link=Link(compact, value, external=True, title=value))
+            return TermCell("iri", compact, title=value)
+        return TermCell("link", compact, value, value, external=True)
     if kind == "bnode":
         return TermCell("code", text=f"_:{value}")
     if kind == "triple":
