@@ -101,7 +101,7 @@ def _check_profile(run: _Run, graph: rdflib.Graph, profile: str) -> None:
     for result in results.subjects(rdflib.RDF.type, sh.ValidationResult):
         focus = results.value(result, sh.focusNode)
         path = results.value(result, sh.resultPath)
-        severity = severity_of.get(results.value(result, sh.resultSeverity), "error")  # type: ignore[arg-type]
+        severity = severity_of.get(results.value(result, sh.resultSeverity), "error")
         messages = sorted(str(m) for m in results.objects(result, sh.resultMessage))
         shape = results.value(result, sh.sourceShape)
         value = results.value(result, sh.value)

@@ -210,7 +210,7 @@ class _Model:
             real_groups: list[tuple[str, list[tuple[str, str, str, str]]]] = []
             for group in groups:
                 rows = [tuple(r) for r in group["rows"]]
-                real_groups.append((group["word"], rows))  # type: ignore[arg-type]
+                real_groups.append((group["word"], rows))
                 members: dict[str, list[int]] = {}
                 for match, symbol, gene_id, code in rows:
                     if symbol in _RESERVED_SYMBOLS or gene_id == "NaN":
@@ -278,7 +278,7 @@ class _Model:
         size = a["chemical_universe_size"] if kind == "chemical" else a["disease_universe_size"]
         universe: list[tuple[str, str, str, str, str]] = []
         if kind == "chemical":
-            universe.extend(tuple(x) for x in a["boolean_lookalike_chemicals"])  # type: ignore[misc]
+            universe.extend(tuple(x) for x in a["boolean_lookalike_chemicals"])
         seen = {r[0].lower() for r in real} | {u[0].lower() for u in universe}
         used_mesh = {r[1] for r in real}
         attempts = 0
