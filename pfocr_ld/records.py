@@ -177,7 +177,7 @@ def load_yaml(text: str) -> Any:
     return yaml.load(text, Loader=RecordLoader)
 
 
-_FENCE = re.compile(r"^---[ \t]*$", re.MULTILINE)
+_FENCE = re.compile(r"^---[ \t]*\r?$", re.MULTILINE)  # a record saved on Windows ends lines with CRLF
 
 
 def split_front_matter(text: str) -> str:
