@@ -78,10 +78,10 @@ class EnrichService:
     """The ``/enrich`` handler and its library cache, attached to one :class:`PfocrServer`."""
 
     def __init__(self, server: PfocrServer) -> None:
-        from pfocr_ld.serve import _LRU
+        from pfocr_ld.serve import RepresentationCache
 
         self.server = server
-        self.cache = _LRU(LIBRARY_CACHE)
+        self.cache = RepresentationCache(LIBRARY_CACHE)
         self._loading: dict[tuple[str, int], asyncio.Task[Library | None]] = {}
 
     # reading the request ------------------------------------------------------------------------------

@@ -31,11 +31,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-import click
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
+from pfocr_ld.errors import PfocrLdError
 from pfocr_ld.templates import query_pages
 
 if TYPE_CHECKING:
@@ -121,7 +121,7 @@ def run_named_job(source: Source, job: NamedJob) -> QueryOutcome:
             "limit": result.limit,
             "hint": hint,
         }
-    except click.ClickException as error:  # a bad parameter, an unknown query: the user's to fix
+    except PfocrLdError as error:  # a bad parameter, an unknown query: the user's to fix
         return QueryOutcome(400, message=error.format_message())
     except (ValueError, RuntimeError, OSError) as error:
         return QueryOutcome(500, message=f"the query failed: {error}")
