@@ -145,3 +145,27 @@ def test_create_app_takes_serve_config_fields_only(tmp_path: Path) -> None:
         create_app(tmp_path, no_such_option=1)
     with pytest.raises(ValueError, match="--base must be an http"):
         create_app(tmp_path, "ftp://example.org/figures/")
+
+
+def test_a_crash_is_a_short_page_with_the_usual_headers(sample_store_dir: Path) -> None:
+    """Starlette answers an unhandled error outside the middleware: the app adds their headers itself."""
+    app = create_app(sample_store_dir, workers=1)
+
+    async def boom(request: Request) -> Response:
+        raise RuntimeError("a bug")
+
+    app.router.add_route("/boom", boom, methods=["GET"])
+
+    async def call() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            return [await http.get("/boom", headers={"Accept": a}) for a in ("text/html", "text/plain")]
+
+    page, text = asyncio.run(call())
+    for response in (page, text):
+        assert response.status_code == 500
+        assert "a bug" not in response.text and "Traceback" not in response.text
+        assert response.headers["access-control-allow-origin"] == "*"
+        assert response.headers["x-content-type-options"] == "nosniff"
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert text.text.startswith("500 Server error: ")

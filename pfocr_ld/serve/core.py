@@ -228,6 +228,7 @@ class ServerCore:
         return [(local(self.mapper.figure_iri(f)) or "", f) for f in close]
 
     async def read_body(self, request: Request) -> bytes:
+        """The request body, a ``413`` past ``--max-body`` (by its Content-Length, or while it streams)."""
         length = request.headers.get("content-length")
         limit = self.config.max_body
         if length is not None and (not length.isdigit() or int(length) > limit):

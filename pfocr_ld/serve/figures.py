@@ -39,6 +39,7 @@ SELECT ?figure ?figid ?title WHERE {{
   ?figure a pfocr:Figure ; dcterms:identifier ?figid .
   OPTIONAL {{ ?figure dc:title ?title }}
 }} ORDER BY ?figid ?figure LIMIT {limit} OFFSET {offset}"""
+#: Figures on one page of the figure list (one more row is read to know whether a next page exists).
 FIGURES_PER_PAGE = 100
 
 
