@@ -15,7 +15,7 @@ This package owns the HTTP face of a store made by ``pfocr-ld load`` (a Starlett
   DESCRIBE); without a query it returns the SPARQL Service Description, or, to a browser, the query
   page with the named queries of :mod:`pfocr_ld.query` as examples and a server-rendered results
   table;
-* ``/enrich`` ranks figures for a gene list (:mod:`pfocr_ld.enrich_service`), as a page and JSON;
+* ``/enrich`` ranks figures for a gene list (:mod:`pfocr_ld.serve.enrich`), as a page and JSON;
 * ``/void`` and ``/.well-known/void`` (the dataset description), ``/ld/context.jsonld``, the
   landing page and a figure index. The context is also served where the relative reference
   ``../context.jsonld`` of every JSON-LD answer resolves (``/context.jsonld``, and next to the base
@@ -40,14 +40,15 @@ The package, by role (each module's docstring says what it owns):
 * :mod:`~pfocr_ld.serve.negotiation`: media types, ``Accept`` parsing and negotiation, ETags;
 * :mod:`~pfocr_ld.serve.lexer` and :mod:`~pfocr_ld.serve.guard`: the SPARQL lexer, and what refuses
   a query before any engine sees it;
-* :mod:`~pfocr_ld.serve.workers`: query jobs, the worker process and the :class:`QueryPool`;
+* :mod:`~pfocr_ld.serve.jobs` and :mod:`~pfocr_ld.serve.workers`: what a query worker is handed and
+  answers, the worker process and the :class:`QueryPool`;
 * :mod:`~pfocr_ld.serve.descriptions`: figure and dataset descriptions read from the store, their
   serialisation, the cache of rendered representations;
 * :mod:`~pfocr_ld.serve.config`: :class:`ServeConfig`, where every default is defined once;
 * :mod:`~pfocr_ld.serve.core` (the server's state and shared plumbing) and one module per route
   family: :mod:`~pfocr_ld.serve.figures`, :mod:`~pfocr_ld.serve.documents`,
-  :mod:`~pfocr_ld.serve.endpoint` (``/sparql``); ``/enrich`` and ``/query/<name>`` are
-  :mod:`pfocr_ld.enrich_service` and :mod:`pfocr_ld.named_service`;
+  :mod:`~pfocr_ld.serve.endpoint` (``/sparql``), :mod:`~pfocr_ld.serve.enrich` (``/enrich``) and
+  :mod:`~pfocr_ld.serve.named` (``/query/<name>``);
 * :mod:`~pfocr_ld.serve.app`: :class:`PfocrServer`, :func:`create_app` and the middleware;
 * :mod:`~pfocr_ld.serve.cli`: the ``pfocr-ld serve`` command;
 * :mod:`~pfocr_ld.serve.testing`: :func:`running_server`, a real server in a thread for tests.
@@ -78,6 +79,7 @@ from pfocr_ld.serve.descriptions import (
 from pfocr_ld.serve.figures import FIGURES_PER_PAGE
 from pfocr_ld.serve.guard import FEDERATION_REFUSED, MAX_NESTING, check_query
 from pfocr_ld.serve.http_errors import HttpError
+from pfocr_ld.serve.jobs import NamedJob, QueryJob, QueryOutcome
 from pfocr_ld.serve.lexer import QueryShape, inspect_sparql, unescape_codepoints
 from pfocr_ld.serve.negotiation import (
     CONTENT_TYPES,
@@ -89,7 +91,7 @@ from pfocr_ld.serve.negotiation import (
     strong_etag,
 )
 from pfocr_ld.serve.testing import RunningServer, running_server
-from pfocr_ld.serve.workers import QueryJob, QueryOutcome, QueryPool, WorkerStartError, run_job
+from pfocr_ld.serve.workers import QueryPool, WorkerStartError, run_job
 
 #: The name pfocr_ld.query imports (it unescapes SPARQL text as this server's lexer reads it).
 _unescape_codepoints = unescape_codepoints
@@ -105,6 +107,7 @@ __all__ = [
     "_LRU",
     "HttpError",
     "MediaRange",
+    "NamedJob",
     "PfocrServer",
     "QueryJob",
     "QueryOutcome",

@@ -34,13 +34,13 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pfocr_ld import vocab
-from pfocr_ld.enrich_service import EnrichService
-from pfocr_ld.named_service import NamedQueryService
 from pfocr_ld.serve.config import ServeConfig
 from pfocr_ld.serve.documents import DocumentRoutes
 from pfocr_ld.serve.endpoint import SparqlRoutes
+from pfocr_ld.serve.enrich import EnrichService
 from pfocr_ld.serve.figures import FigureRoutes
 from pfocr_ld.serve.http_errors import HttpError
+from pfocr_ld.serve.named import NamedQueryService
 
 log = logging.getLogger("pfocr_ld.serve")
 

@@ -35,8 +35,9 @@ from pfocr_ld.resources import ontology_file
 from pfocr_ld.serve.config import ServeConfig
 from pfocr_ld.serve.descriptions import RepresentationCache, dataset_description
 from pfocr_ld.serve.http_errors import HttpError
+from pfocr_ld.serve.jobs import QueryJob
 from pfocr_ld.serve.negotiation import CONTENT_TYPES, ERROR_OFFERS, Representation, etag_matches, negotiate
-from pfocr_ld.serve.workers import QueryJob, QueryPool
+from pfocr_ld.serve.workers import QueryPool
 
 log = logging.getLogger("pfocr_ld.serve")
 

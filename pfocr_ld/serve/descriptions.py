@@ -118,5 +118,5 @@ class RepresentationCache:
                 self._items.popitem(last=False)
 
 
-#: The name enrich_service and older code import.
+#: The name older code imports.
 _LRU = RepresentationCache

@@ -23,6 +23,7 @@ from pfocr_ld import sparql, templates, vocab
 from pfocr_ld.serve.core import ServerCore
 from pfocr_ld.serve.guard import check_query
 from pfocr_ld.serve.http_errors import HttpError, read_only
+from pfocr_ld.serve.jobs import QueryJob, QueryOutcome
 from pfocr_ld.serve.negotiation import (
     CONTENT_TYPES,
     DATA_OFFERS,
@@ -34,7 +35,6 @@ from pfocr_ld.serve.negotiation import (
     negotiate,
     strong_etag,
 )
-from pfocr_ld.serve.workers import QueryJob, QueryOutcome
 
 _SERVICE_DESCRIPTION_FORMATS = tuple(
     "http://www.w3.org/ns/formats/" + name

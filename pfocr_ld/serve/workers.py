@@ -23,47 +23,17 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pyoxigraph as ox
 
 from pfocr_ld import ordering, sandbox, sparql, vocab
 from pfocr_ld.serve.guard import FEDERATION_REFUSED, mentions_service
-
-if TYPE_CHECKING:
-    from pfocr_ld.named_service import NamedJob
+from pfocr_ld.serve.jobs import NamedJob, QueryJob, QueryOutcome
 
 log = logging.getLogger("pfocr_ld.serve")
-
-
-@dataclass(frozen=True)
-class QueryJob:
-    """One query for a worker, and the formats to write each kind of result in (``None``: not acceptable)."""
-
-    text: str
-    select_format: str | None = "json"
-    graph_format: str | None = "ttl"
-    default_graphs: tuple[str, ...] = ()
-    named_graphs: tuple[str, ...] = ()
-    max_rows: int = 10_000
-    max_bytes: int = 64 << 20
-
-
-@dataclass(frozen=True)
-class QueryOutcome:
-    """A worker's answer: a serialised result (``status`` 200) or an error status and message."""
-
-    status: int
-    kind: str = ""  # "select", "ask" or "graph"
-    format: str = ""
-    body: bytes = b""
-    count: int = 0
-    seconds: float = 0.0
-    message: str = ""
-    headers: tuple[tuple[str, str], ...] = ()
 
 
 class _TooLarge(Exception):
@@ -249,9 +219,9 @@ def _worker_main(conn: Connection, store_dir: str, memory_mib: int, sandboxed: b
         conn.send(("failed", str(error)))
         return
     from pfocr_ld.gene_index import GeneFigureIndex
-    from pfocr_ld.named_service import NamedJob, run_named_job
     from pfocr_ld.paging import KeyCache
     from pfocr_ld.query import EmbeddedSource
+    from pfocr_ld.serve.named import run_named_job
 
     # Named queries (/query/<name>) keep the sorted keys of recent answers: "next page" costs the page;
     # and every gene's figures in figid order, built between queries: a hub's first page at once.
