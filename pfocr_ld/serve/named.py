@@ -15,8 +15,9 @@ Parameters are the query string's: the query's own (``gene=4040``), ``limit`` an
 ``format``. They are checked and bound by :func:`pfocr_ld.query.bind` exactly as on the command
 line (an unknown parameter, a bad id, a ``limit`` that is not a whole number from 1 to 10,000 is a
 ``400`` naming it), and the query runs in the server's query workers (:class:`pfocr_ld.serve.QueryPool`,
-under ``--timeout`` and ``--worker-memory``) by :func:`run_named_job`, which keeps the sorted keys of
-recent answers (:class:`pfocr_ld.paging.KeyCache`), so following "next" costs only the page. Paged
+under ``--timeout`` and ``--worker-memory``) by :func:`pfocr_ld.serve.workers.run_named_job`, which
+keeps the sorted keys of recent answers (:class:`pfocr_ld.paging.KeyCache`), so following "next"
+costs only the page. Paged
 answers also carry a ``Link`` header (``rel="next"``/``"prev"``) and ``X-Total-Count``. A full
 answer may have any number of rows up to the server's response size (``64 MiB``), not
 ``--max-results``: the SPARQL endpoint's row limit is for ad-hoc queries.
@@ -26,7 +27,6 @@ from __future__ import annotations
 
 import difflib
 import io
-import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -34,14 +34,12 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from pfocr_ld.errors import PfocrLdError
 from pfocr_ld.serve.http_errors import HttpError
-from pfocr_ld.serve.jobs import FULL_ROWS, NamedJob, QueryOutcome
+from pfocr_ld.serve.jobs import FULL_ROWS, NamedJob
 from pfocr_ld.serve.negotiation import negotiate
 from pfocr_ld.templates import query_pages
 
 if TYPE_CHECKING:
-    from pfocr_ld.query import Source
     from pfocr_ld.serve.core import ServerCore
 
 #: Rows on a page when a browser gives no ``limit``.
@@ -64,59 +62,6 @@ CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "tsv": "text/tab-separated-values; charset=utf-8",
 }
-
-
-def run_named_job(source: Source, job: NamedJob) -> QueryOutcome:
-    """In a query worker: bind, run (a page, or the full answer), and answer JSON for the server."""
-    from pfocr_ld.query import _srj_term, bind, get_query, no_rows_hint, run_bound
-
-    started = time.perf_counter()
-    try:
-        bound = bind(get_query(job.name), dict(job.params))
-        result = run_bound(source, bound)
-        if result.kind != "select":
-            return QueryOutcome(400, message=f"{job.name} is not a SELECT query")
-        rows: list[dict[str, Any]] = []
-        size = 0
-        for row in result:
-            if len(rows) >= job.max_rows:
-                return QueryOutcome(
-                    422,
-                    message=f"the answer has more than {job.max_rows:,} rows; page through it with limit "
-                    "and offset (or use pfocr-ld query for whole files)",
-                )
-            binding = {name: _srj_term(term) for name, term in row.items() if term is not None}
-            size += sum(len(t.get("value", "")) + 16 for t in binding.values())
-            if size > job.max_bytes:
-                return QueryOutcome(
-                    422,
-                    message=f"the answer is larger than {job.max_bytes >> 20} MiB, the limit of this "
-                    "server; page through it with limit and offset",
-                )
-            rows.append(binding)
-        hint = result.hint
-        if not rows and result.total is None:
-            hint = no_rows_hint(source, bound)
-        body = {
-            "variables": result.variables,
-            "rows": rows,
-            "total": len(rows) if result.total is None else result.total,
-            "offset": result.offset or 0,
-            "limit": result.limit,
-            "hint": hint,
-        }
-    except PfocrLdError as error:  # a bad parameter, an unknown query: the user's to fix
-        return QueryOutcome(400, message=error.format_message())
-    except (ValueError, RuntimeError, OSError) as error:
-        return QueryOutcome(500, message=f"the query failed: {error}")
-    return QueryOutcome(
-        200,
-        kind="select",
-        format="named",
-        body=orjson.dumps(body),
-        count=len(rows),
-        seconds=time.perf_counter() - started,
-    )
 
 
 def _plain(term: dict[str, str] | None) -> Any:

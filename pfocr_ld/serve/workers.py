@@ -25,13 +25,18 @@ import threading
 import time
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import orjson
 import pyoxigraph as ox
 
 from pfocr_ld import ordering, sandbox, sparql, vocab
+from pfocr_ld.errors import PfocrLdError
 from pfocr_ld.serve.guard import FEDERATION_REFUSED, mentions_service
 from pfocr_ld.serve.jobs import NamedJob, QueryJob, QueryOutcome
+
+if TYPE_CHECKING:
+    from pfocr_ld.query import Source
 
 log = logging.getLogger("pfocr_ld.serve")
 
@@ -185,6 +190,59 @@ def run_job(store: ox.Store, job: QueryJob) -> QueryOutcome:
     )
 
 
+def run_named_job(source: Source, job: NamedJob) -> QueryOutcome:
+    """In a query worker: bind, run (a page, or the full answer), and answer JSON for the server."""
+    from pfocr_ld.query import _srj_term, bind, get_query, no_rows_hint, run_bound
+
+    started = time.perf_counter()
+    try:
+        bound = bind(get_query(job.name), dict(job.params))
+        result = run_bound(source, bound)
+        if result.kind != "select":
+            return QueryOutcome(400, message=f"{job.name} is not a SELECT query")
+        rows: list[dict[str, Any]] = []
+        size = 0
+        for row in result:
+            if len(rows) >= job.max_rows:
+                return QueryOutcome(
+                    422,
+                    message=f"the answer has more than {job.max_rows:,} rows; page through it with limit "
+                    "and offset (or use pfocr-ld query for whole files)",
+                )
+            binding = {name: _srj_term(term) for name, term in row.items() if term is not None}
+            size += sum(len(t.get("value", "")) + 16 for t in binding.values())
+            if size > job.max_bytes:
+                return QueryOutcome(
+                    422,
+                    message=f"the answer is larger than {job.max_bytes >> 20} MiB, the limit of this "
+                    "server; page through it with limit and offset",
+                )
+            rows.append(binding)
+        hint = result.hint
+        if not rows and result.total is None:
+            hint = no_rows_hint(source, bound)
+        body = {
+            "variables": result.variables,
+            "rows": rows,
+            "total": len(rows) if result.total is None else result.total,
+            "offset": result.offset or 0,
+            "limit": result.limit,
+            "hint": hint,
+        }
+    except PfocrLdError as error:  # a bad parameter, an unknown query: the user's to fix
+        return QueryOutcome(400, message=error.format_message())
+    except (ValueError, RuntimeError, OSError) as error:
+        return QueryOutcome(500, message=f"the query failed: {error}")
+    return QueryOutcome(
+        200,
+        kind="select",
+        format="named",
+        body=orjson.dumps(body),
+        count=len(rows),
+        seconds=time.perf_counter() - started,
+    )
+
+
 #: Answers whose sorted keys (or rows) a query worker keeps for the next pages: a hub gene's keys on a
 #: 100k-figure store are ~18,000 small tuples (a few MB), so the worst case stays far below --worker-memory.
 NAMED_ANSWERS_KEPT = 16
@@ -221,7 +279,6 @@ def _worker_main(conn: Connection, store_dir: str, memory_mib: int, sandboxed: b
     from pfocr_ld.gene_index import GeneFigureIndex
     from pfocr_ld.paging import KeyCache
     from pfocr_ld.query import EmbeddedSource
-    from pfocr_ld.serve.named import run_named_job
 
     # Named queries (/query/<name>) keep the sorted keys of recent answers: "next page" costs the page;
     # and every gene's figures in figid order, built between queries: a hub's first page at once.
