@@ -18,9 +18,9 @@ import pytest
 import rdflib
 from rdflib.compare import isomorphic
 
-from pfocr_ld import serve, vocab
+from pfocr_ld import vocab
 from pfocr_ld.query import open_source, plain_value, run_query
-from pfocr_ld.serve import running_server
+from pfocr_ld.serve import figures, running_server
 
 REPO = Path(__file__).resolve().parent.parent
 RDF_FORMATS = {
@@ -90,7 +90,7 @@ def test_figure_list_as_rdf(client: httpx.Client, store: Path, media_type: str) 
 
 
 def test_figure_list_pages_are_linked(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(serve, "FIGURES_PER_PAGE", 20)
+    monkeypatch.setattr(figures, "FIGURES_PER_PAGE", 20)
     seen: list[str] = []
     with (
         running_server(store, timeout=10, workers=1) as running,
