@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pfocr_ld import paging
+from pfocr_ld.query import paging
 from pfocr_ld.cli import main
 from pfocr_ld.gene_index import GeneFigureIndex
 from pfocr_ld.query import (
