@@ -157,6 +157,7 @@ class RemoteSource(Source):
             )
         content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
         reader = io.BufferedReader(_ResponseReader(response), buffer_size=1 << 16)
+        parsed: ox.QuerySolutions | ox.QueryBoolean | Iterator[ox.Triple | ox.Quad]
         try:
             if content_type in _RESULT_FORMATS:
                 parsed = ox.parse_query_results(reader, _RESULT_FORMATS[content_type])

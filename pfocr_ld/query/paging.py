@@ -158,7 +158,8 @@ def run_page(source: Source, bound: BoundQuery) -> Result:
     if cached is not None and by_key:
         page = _page_by_keys(source, bound, cached, offset, limit)
     elif cached is not None:
-        page = _cut(*cached, offset, limit)
+        variables, rows = cached
+        page = _cut(variables, rows, offset, limit)
     index = getattr(source, "gene_index", None)
     if page is None and by_key and index is not None:
         # serve's workers: every gene's figures in figid order, kept (pfocr_ld/gene_index.py)

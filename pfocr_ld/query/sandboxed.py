@@ -11,7 +11,7 @@ import io
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import click
 
@@ -86,7 +86,7 @@ def _sandboxed_query(conn: Any, payload: tuple[Any, ...]) -> None:
             started = time.perf_counter()
             result = run_bound(source, bound)
             chosen = fmt or ("nt" if result.kind == "graph" else "table" if tty else "tsv")
-            count = write_result(result, chosen, out, query=bound.query, limit=limit)
+            count = write_result(result, chosen, cast(IO[str], out), query=bound.query, limit=limit)
             out.flush()
             seconds = time.perf_counter() - started
             conn.send(
@@ -122,7 +122,7 @@ def run_local_sandboxed(
     sink: IO[str],
     fmt: str | None = None,
     limit: int | None = None,
-) -> tuple[int, str, str, str, float]:
+) -> tuple[int, str, str, str, float, dict[str, Any]]:
     """Run ``bound`` on a store or dumps in a child process without network; write the result to ``sink``.
 
     The child cannot make a socket (:mod:`pfocr_ld.sandbox`), so ``SERVICE`` cannot reach any

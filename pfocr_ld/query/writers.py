@@ -273,6 +273,14 @@ def _limited(items: Iterable[Any], limit: int | None) -> Iterator[Any]:
         yield item
 
 
+def _serialized(
+    triples: Sequence[ox.Triple], rdf_format: ox.RdfFormat, prefixes: dict[str, str] | None = None
+) -> str:
+    # pyoxigraph returns bytes when no output is given (its stubs also allow None, for a given one)
+    data = ox.serialize(triples, format=rdf_format, prefixes=prefixes)
+    return data.decode() if data is not None else ""
+
+
 def write_result(
     result: Result,
     fmt: str,
@@ -291,7 +299,7 @@ def write_result(
         rdf_format = ox.RdfFormat.TURTLE if fmt == "ttl" else ox.RdfFormat.N_TRIPLES
         triples = list(_limited(result.triples(), limit)) if fmt == "ttl" else None
         if triples is not None:
-            out.write(ox.serialize(triples, format=rdf_format, prefixes=vocab.PREFIXES).decode())
+            out.write(_serialized(triples, rdf_format, vocab.PREFIXES))
             return len(triples)
         count = 0
         batch: list[ox.Triple] = []
@@ -299,16 +307,17 @@ def write_result(
             batch.append(triple)
             count += 1
             if len(batch) >= 1000:
-                out.write(ox.serialize(batch, format=rdf_format).decode())
+                out.write(_serialized(batch, rdf_format))
                 batch = []
         if batch:
-            out.write(ox.serialize(batch, format=rdf_format).decode())
+            out.write(_serialized(batch, rdf_format))
         return count
     rows = _limited(result, limit)
     variables = result.variables
     paged = result.total is not None
     if fmt == "table":
-        return write_table(variables, rows, out, page=(result.total, result.offset or 0) if paged else None)
+        place = (result.total, result.offset or 0) if result.total is not None else None
+        return write_table(variables, rows, out, page=place)
     if fmt in ("csv", "tsv"):
         return write_delimited(variables, rows, out, "," if fmt == "csv" else "\t")
     if fmt == "json":
