@@ -107,7 +107,7 @@ class Source:
     """Something that runs SPARQL: :class:`EmbeddedSource` or :class:`RemoteSource`."""
 
     description = "source"
-    #: A :class:`pfocr_ld.paging.KeyCache` for sources whose data cannot change (serve's workers).
+    #: A :class:`pfocr_ld.query.paging.KeyCache` for sources whose data cannot change (serve's workers).
     page_cache: Any = None
     #: A :class:`pfocr_ld.gene_index.GeneFigureIndex`, likewise (serve's workers build one).
     gene_index: Any = None

@@ -36,7 +36,7 @@ class NamedQuery:
     gmt: Mapping[str, str] | None = None
     notes: str = ""
     path: Path | None = None
-    #: How pages are cut (``paging:`` in the header; pfocr_ld/paging.py): ``key`` — the variables of
+    #: How pages are cut (``paging:`` in the header; pfocr_ld/query/paging.py): ``key`` — the variables of
     #: ``page_key`` identify a row; ``rows`` — the whole answer is sorted, then cut; ``None`` — no paging.
     paging: str | None = None
     page_key: tuple[str, ...] = ()

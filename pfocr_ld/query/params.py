@@ -159,7 +159,7 @@ def _page_number(value: str, what: str, low: int, high: int) -> int:
 
 def _parse_limit(value: str) -> tuple[str, Term]:
     # Returned as an xsd:integer literal like count, but never bound: bind() keeps the int aside and
-    # the rows are cut in Python (pfocr_ld/paging.py), so no number is ever written into the text.
+    # the rows are cut in Python (pfocr_ld/query/paging.py), so no number is ever written into the text.
     number = _page_number(value, "limit", 1, MAX_LIMIT)
     return "limit", ox.Literal(str(number), datatype=ox.NamedNode(vocab.T.xsd["integer"]))
 
