@@ -6,4 +6,5 @@ The data flows through one module per stage: :mod:`~pfocr_ld.records` (read sour
 → :mod:`~pfocr_ld.store` (SPARQL) → :mod:`~pfocr_ld.cli`.
 """
 
+# The package's one version: pyproject.toml reads it (hatch's version source), CHANGELOG.md names it.
 __version__ = "0.1.0"

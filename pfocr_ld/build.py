@@ -75,7 +75,6 @@ from pfocr_ld.void import FigureResult  # re-exported: it moved beside DatasetSt
 from pfocr_ld.writers import (
     CHANGES,
     NTRIPLES_GZ,
-    FigureSpans,
     OutputWriter,
     drop_sent,
     serialize_figure,
@@ -593,7 +592,11 @@ def _build(
     if reuse.previous is not None:
         cache.continue_from(reuse.previous, reuse.description_numbers())
     writer = OutputWriter(
-        staging, compress_turtle=options.compress, library=reuse.description, on_publish=cache.description
+        staging,
+        compress_turtle=options.compress,
+        library=reuse.description,
+        on_publish=cache.description,
+        stats=reuse.description_stats,
     )
     warnings_file = open(writer.staging / "warnings.jsonl", "wb")  # noqa: SIM115 - closed below
     for problem in sorted(setup_problems, key=lambda p: _problem_order(p.as_dict())):
@@ -660,7 +663,7 @@ def _build(
                 warnings_file.write(result.warning_lines)
                 report.warning_count += result.warning_lines.count(b"\n")
                 report.validation_warning_rows += result.validation_warning_rows
-                published: list[tuple[FigureResult, FigureSpans]] = []
+                published: list[FigureResult] = []
                 for figure in result.figures:
                     figid = figure.serialized.figid
                     if figid in seen_figids:
@@ -836,7 +839,8 @@ class _progress:
     """A tqdm bar on a terminal; silence elsewhere (CI logs want the summary line only)."""
 
     def __init__(self, total: int, enabled: bool, desc: str = "build") -> None:
-        self.total, self.enabled, self.bar, self.desc = total, enabled, None, desc
+        self.total, self.enabled, self.desc = total, enabled, desc
+        self.bar: Any = None  # a tqdm bar while entered on a terminal
 
     def __enter__(self) -> _progress:
         if self.enabled:

@@ -58,7 +58,7 @@ import orjson
 from pfocr_ld import limits, resources
 from pfocr_ld.labels import Resolution, Votes
 from pfocr_ld.records import OrganismIndex, RecordSource
-from pfocr_ld.writers import JSONLD_DIR, SCHEMAORG_DIR, SerializedFigure, SharedDescription
+from pfocr_ld.writers import JSONLD_DIR, SCHEMAORG_DIR, DescriptionStats, SerializedFigure, SharedDescription
 
 if TYPE_CHECKING:
     from pfocr_ld.build import SourceResult
@@ -77,7 +77,7 @@ FIGURES = "figures.bin"
 _PER_FIGURE = 11
 _STAT_AT = 5
 INDEX = "index.json"
-FORMAT = "pfocr-ld build cache 1"
+FORMAT = "pfocr-ld build cache 2"
 #: A file modified this recently when it was recorded may change again within the file system's
 #: timestamp granularity without its stat changing ("racy git"): its stat is not trusted next time.
 _RACY_SECONDS = 2.0
@@ -351,7 +351,7 @@ class PreviousCache:
         return _read_exactly(self._ntriples, span)
 
     def description(self, number: int) -> SharedDescription:
-        node, digest, data_file, offset, turtle_length, ntriples_length, crc = self.descriptions[number]
+        node, digest, data_file, offset, turtle_length, ntriples_length, crc = self.descriptions[number][:7]
         data = self.blob([data_file, offset, turtle_length + ntriples_length, crc])
         return SharedDescription(
             self.strings[node], digest, data[:turtle_length], data[turtle_length:]
@@ -406,6 +406,29 @@ class PreviousCache:
         return paths[0], paths[1]
 
 
+def write_index(folder: Path, index: dict[str, Any]) -> None:
+    """Write ``index.json``: the JSON, a newline, and the BLAKE2b of the JSON (hex)."""
+    raw_index = orjson.dumps(index)
+    digest = hashlib.blake2b(raw_index, digest_size=16).hexdigest().encode()
+    (folder / INDEX).write_bytes(raw_index + b"\n" + digest)
+
+
+def read_index(folder: Path) -> Any:
+    """The index :func:`write_index` wrote; :class:`CacheUnusable` when its checksum fails."""
+    raw_index, _, digest = (folder / INDEX).read_bytes().rpartition(b"\n")
+    if hashlib.blake2b(raw_index, digest_size=16).hexdigest().encode() != digest:
+        raise CacheUnusable("the build cache's index fails its checksum")
+    return orjson.loads(raw_index)
+
+
+def _file_crc(path: Path) -> int:
+    crc = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 22):
+            crc = zlib.crc32(chunk, crc)
+    return crc
+
+
 def _read_exactly(descriptor: int, span: list[int]) -> bytes:
     offset, length = span
     data = os.pread(descriptor, length, offset)
@@ -418,7 +441,7 @@ def open_previous(release: Path, expected_fingerprint: str) -> PreviousCache:
     """Read and check the cache of ``release``; :class:`CacheUnusable` says why it is not used."""
     folder = release / CACHE_DIR
     try:
-        index = orjson.loads((folder / INDEX).read_bytes())
+        index = read_index(folder)
     except FileNotFoundError as error:
         raise CacheUnusable("the previous release has no build cache") from error
     except (OSError, orjson.JSONDecodeError) as error:
@@ -439,6 +462,10 @@ def open_previous(release: Path, expected_fingerprint: str) -> PreviousCache:
         for number, size in index["data"].items():
             if os.stat(folder / DATA_PATTERN.format(int(number))).st_size != size:
                 raise CacheUnusable("a data file of the build cache changed after it was written")
+        # Checked whole (~4 GB/s): the descriptions a build counts from their stats are never read.
+        for number, crc in index["data_crc"].items():
+            if _file_crc(folder / DATA_PATTERN.format(int(number))) != crc:
+                raise CacheUnusable("a data file of the build cache fails its checksum")
         if sum(index["data"].values()) > _MAX_GARBAGE_RATIO * max(1, index["live"]):
             raise CacheUnusable("the build cache's data files are mostly unused bytes; starting anew")
         figures = array("q")
@@ -494,6 +521,9 @@ class CacheWriter:
         self._entries_digest = hashlib.blake2b(digest_size=16)
         #: the data files this cache points into (number → size); the last is this build's own
         self.data_files: dict[int, int] = {}
+        #: their CRC-32s; this build's own is computed as it is written
+        self.data_crcs: dict[int, int] = {}
+        self._crc = 0
         self._number = 1
         self._data = open(self.folder / DATA_PATTERN.format(self._number), "wb")  # noqa: SIM115
         self._offset = 0
@@ -518,6 +548,7 @@ class CacheWriter:
             except OSError:
                 shutil.copyfile(previous.release / CACHE_DIR / name, self.folder / name)
             self.data_files[int(number)] = size
+            self.data_crcs[int(number)] = previous.index["data_crc"][number]
         self._number = max(self.data_files, default=0) + 1
         self._data = open(self.folder / DATA_PATTERN.format(self._number), "wb")  # noqa: SIM115
         self.descriptions = [list(row) for row in previous.descriptions]
@@ -536,12 +567,14 @@ class CacheWriter:
     def counts_of(self, counts: Mapping[str, int]) -> list[list[int]]:
         return [[self.string(name), count] for name, count in counts.items()]
 
-    def description(self, description: SharedDescription) -> int:
-        """The number of a published description, writing its bytes the first time."""
+    def description(self, description: SharedDescription, stats: DescriptionStats | None = None) -> int:
+        """The number of a published description, writing its bytes (and counts) the first time."""
         number = self._description_ids.get(description.key)
         if number is not None:  # kept from the previous cache: published again, so still in use
             row = self.descriptions[number]
             self.live += row[4] + row[5]
+            if stats is not None and row[7] is None:
+                row[7] = self._stats_row(stats)
             return number
         where = self.blob(description.turtle + description.ntriples)
         number = self._description_ids[description.key] = len(self.descriptions)
@@ -554,13 +587,21 @@ class CacheWriter:
                 len(description.turtle),
                 len(description.ntriples),
                 where[3],
+                None if stats is None else self._stats_row(stats),
             ]
         )
         return number
 
+    def _stats_row(self, stats: DescriptionStats) -> list[Any]:
+        """``[lines, [predicate, count, …], [class, count, …], [typed subject, …]]``, strings numbered."""
+        predicates = [x for name, count in stats.predicates for x in (self.string(name.decode()), count)]
+        classes = [x for name, count in stats.classes for x in (self.string(name), count)]
+        return [stats.lines, predicates, classes, [self.string(subject.decode()) for subject in stats.typed]]
+
     def blob(self, data: bytes) -> list[int]:
         """Write bytes to this build's data file: ``[data file, offset, length, CRC-32]`` to point at."""
         where = [self._number, self._offset, len(data), zlib.crc32(data)]
+        self._crc = zlib.crc32(data, self._crc)
         self._data.write(data)
         self._offset += len(data)
         self.live += len(data)
@@ -614,6 +655,7 @@ class CacheWriter:
                 FIGURES: hashlib.blake2b(figures.tobytes(), digest_size=16).hexdigest(),
             },
             "data": {str(n): size for n, size in {**self.data_files, self._number: self._offset}.items()},
+            "data_crc": {str(n): crc for n, crc in {**self.data_crcs, self._number: self._crc}.items()},
             "live": self.live,
             "signatures": dict(sorted(signatures.items())),
             "votes": votes_rows(votes),
@@ -621,7 +663,7 @@ class CacheWriter:
             "strings": self.strings,
             "descriptions": self.descriptions,
         }
-        (self.folder / INDEX).write_bytes(orjson.dumps(index))
+        write_index(self.folder, index)
 
     def abort(self) -> None:
         for handle in (self._entries, self._data):
@@ -657,6 +699,7 @@ class Reuse:
         self._numbers: dict[tuple[str, int], int] = {}
         self._predicates: Counter[int] = Counter()
         self._classes: Counter[int] = Counter()
+        self._encoded: dict[int, bytes] = {}  # strings of the previous cache, as bytes
 
     @classmethod
     def open(
@@ -856,6 +899,30 @@ class Reuse:
         """A kept file's line of the previous cache, to copy into the new one unchanged."""
         assert self.previous is not None
         return self.previous.lines[source.path]
+
+    def description_stats(self, key: tuple[str, int]) -> DescriptionStats | None:
+        """What a description of the previous cache adds to the counts, if it was recorded."""
+        number = self._numbers.get(key)
+        if number is None or self.previous is None or number >= len(self.previous.descriptions):
+            return None
+        row = self.previous.descriptions[number][7]
+        if row is None:
+            return None
+        strings, encoded = self.previous.strings, self._encoded
+        try:
+            lines, predicates, classes, typed = row
+            for number in (*predicates[::2], *typed):
+                if number not in encoded:
+                    encoded[number] = strings[number].encode()
+            return DescriptionStats(
+                lines,
+                tuple(zip([encoded[p] for p in predicates[::2]], predicates[1::2], strict=True)),
+                tuple(zip([strings[c] for c in classes[::2]], classes[1::2], strict=True)),
+                tuple([encoded[number] for number in typed]),
+            )
+        except (TypeError, ValueError, IndexError, AttributeError) as error:
+            reason = f"the build cache's description counts do not read ({type(error).__name__})"
+            raise CacheUnusable(reason) from error
 
     def description(self, key: tuple[str, int]) -> SharedDescription | None:
         """A description a kept figure names, from the previous release's cache."""

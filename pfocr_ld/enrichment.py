@@ -203,8 +203,8 @@ def gene_symbols(source: Source, taxon: str) -> dict[str, str]:
 def resolve_genes(items: Sequence[str], symbols: dict[str, str]) -> tuple[list[str], list[str]]:
     """Gene ids for the list's items: ids as written, symbols case-insensitively; and the unmatched."""
     by_symbol: dict[str, list[str]] = {}
-    for gene_id, symbol in symbols.items():
-        by_symbol.setdefault(symbol.casefold(), []).append(gene_id)
+    for known_id, symbol in symbols.items():
+        by_symbol.setdefault(symbol.casefold(), []).append(known_id)
     ids: list[str] = []
     unmatched: list[str] = []
     for item in items:

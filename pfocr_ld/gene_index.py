@@ -29,7 +29,7 @@ from __future__ import annotations
 import time
 from array import array
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 
 import pyoxigraph as ox
 
@@ -84,7 +84,8 @@ class GeneFigureIndex:
         self._work = self._build()
 
     def _query(self, text: str) -> Iterator[Any]:
-        yield from self.store.query(text, prefixes=sparql.PREDECLARED)
+        # Only this module's SELECT queries come here: their answer is a QuerySolutions.
+        yield from cast("ox.QuerySolutions", self.store.query(text, prefixes=sparql.PREDECLARED))
 
     def _build(self) -> Iterator[None]:
         counted: dict[str, tuple[str, int]] = {}
@@ -160,6 +161,7 @@ class GeneFigureIndex:
         # Flags (strict) change the text, not the bindings: only the plain form of the query is known here.
         if bound.text != _plain_text(query, "1" if isinstance(gene, ox.NamedNode) else "A"):
             return None
+        sides: list[tuple[Term | None, Term | None]]
         if isinstance(gene, ox.NamedNode):
             if gene.value not in self._genes:
                 return []  # not a wp:GeneProduct: the query's pattern has no row for it
@@ -171,27 +173,24 @@ class GeneFigureIndex:
             ]
         else:
             return None
-        genes = [g for _, g in sides]
-        if len(set(genes)) != len(genes) or not all(isinstance(g, ox.NamedNode) for g in genes):
+        genes = [g for _, g in sides if isinstance(g, ox.NamedNode)]
+        if len(genes) != len(sides) or len(set(genes)) != len(genes):
             return None  # a gene with several identifiers (or labels): several rows a figure
-        if any(not _plain(gene_id) for gene_id, _ in sides):
+        ids = [gene_id for gene_id, _ in sides if isinstance(gene_id, ox.Literal) and _plain(gene_id)]
+        if len(ids) != len(sides):
             return None
-        if any(g.value in self._irregular or g.value not in self._genes for g in genes):  # type: ignore[union-attr]
+        if any(g.value in self._irregular or g.value not in self._genes for g in genes):
             return None
         # ORDER BY ?figid ?geneId: by figure rank, then by the gene's id (code points)
-        sides.sort(key=lambda side: side[0].value)  # type: ignore[union-attr]
-        if len(sides) == 1:
-            return _Keys(self.figures, self._genes[sides[0][1].value], [sides[0][1]])  # type: ignore[union-attr]
-        merged = sorted(
-            (rank, which)
-            for which, (_, g) in enumerate(sides)
-            for rank in self._genes[g.value]  # type: ignore[union-attr]
-        )
+        named = [g for _, g in sorted(zip(ids, genes, strict=True), key=lambda side: side[0].value)]
+        if len(named) == 1:
+            return _Keys(self.figures, self._genes[named[0].value], named)
+        merged = sorted((rank, which) for which, g in enumerate(named) for rank in self._genes[g.value])
         return _Keys(
             self.figures,
             array("I", (r for r, _ in merged)),
-            [g for _, g in sides],
-            array("I", (w for _, w in merged)),  # type: ignore[misc]
+            named,
+            array("I", (w for _, w in merged)),
         )
 
 

@@ -15,9 +15,10 @@ from functools import lru_cache
 from typing import Any
 
 import orjson
+from pyld.jsonld import to_rdf as _pyld_to_rdf
 
 from pfocr_ld import rdf, vocab
-from pfocr_ld.contexts import CONTEXT_REFERENCE, pfocr_context
+from pfocr_ld.contexts import CONTEXT_REFERENCE, offline_loader, pfocr_context
 
 _RDF_TYPE = vocab.T.rdf["type"]
 # A local part that cannot be mistaken for anything but prefix concatenation by a JSON-LD processor.
@@ -153,3 +154,15 @@ def document(
 def dumps(doc: dict[str, Any]) -> bytes:
     """Stable bytes: sorted keys (``@id``/``@type`` sort first), two-space indent, final newline."""
     return orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
+
+
+def to_nquads(doc: Any, base: str) -> str:
+    """A JSON-LD document as N-Quads (PyLD's toRdf), with the bundled contexts only, never fetched.
+
+    ``base`` is explicit (for a file, its own ``file://`` URI): our documents carry no relative
+    IRIs, and a stray one must resolve to something recognisably local rather than to PyLD's
+    ``example.org`` default. Raises PyLD's ``JsonLdError`` for a document it cannot process.
+    """
+    options = {"documentLoader": offline_loader(base=base), "base": base, "format": "application/n-quads"}
+    nquads: str = _pyld_to_rdf(doc, options)
+    return nquads

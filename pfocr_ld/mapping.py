@@ -373,7 +373,7 @@ class Mapper:
                 graph.shared[doid_iri] = tuple(dict.fromkeys((*graph.shared.get(doid_iri, ()), label)))
 
 
-def _name_taxon(graph: FigureGraph, taxon_id: int, name: str) -> None:
+def _name_taxon(graph: FigureGraph, taxon_id: str, name: str) -> None:
     """The taxon node with the organism name the record gives it (``rdfs:label``, a plain literal).
 
     A figure with several organisms has several ``wp:organism`` and ``wp:organismName`` values that

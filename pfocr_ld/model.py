@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from pfocr_ld import rdf, vocab
 from pfocr_ld.limits import ID_DIGITS
 from pfocr_ld.records import OrganismIndex, Problem, RecordError, SourceRecord, Table, identifier
 
@@ -22,10 +23,10 @@ MISSING_MARKERS: frozenset[str] = frozenset({"", "NA", ".na.character", "NaN"})
 
 _PMCID = re.compile(r"^PMC[0-9]{1,12}$")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
-_WPID = re.compile(r"^WP[0-9]+$")
+_WPID = re.compile(rf"^{vocab.ID_SYNTAX['wikipathways']}$")
 _YEAR = re.compile(r"^[0-9]{4}$")
-_DOI = re.compile(r"^10\.[0-9]{4,9}/\S+$")
-_MESH = re.compile(r"^(?:mesh:)?([CD][0-9]{6,9})\Z", re.IGNORECASE)
+_DOI = re.compile(rf"^{vocab.ID_SYNTAX['doi']}$")
+_MESH = re.compile(rf"^(?:mesh:)?({vocab.ID_SYNTAX['mesh']})\Z", re.IGNORECASE)
 # Identifiers are strings of ASCII digits ([0-9], never \d, which matches every script's digits),
 # kept as written: DOIDs have leading zeros (DOID:0060239).
 # All zeros is no id in any of these schemes.
@@ -424,12 +425,17 @@ def _resolve(
     return tuple(resolved), unresolved
 
 
+def _iri_unsafe(value: str) -> bool:
+    """Whether ``value`` holds whitespace (any, as Unicode defines it) or a character no IRI may hold."""
+    return rdf.BAD_IRI_CHAR.search(value) is not None or any(ch.isspace() for ch in value)
+
+
 def _figure_link(value: Any) -> str | None:
     link = text(value)
     if link is None:
         return None
     link = link.strip("/")
-    if not link or any(ch.isspace() or ch in '<>"{}|\\^`' for ch in link):
+    if not link or _iri_unsafe(link):
         return None
     return link + "/"
 
@@ -505,7 +511,7 @@ def figure_from_source(record: SourceRecord, organisms: OrganismIndex) -> ModelR
             )
             wpid = None
         filename = text(fields.get("filename"))
-        if filename is not None and any(ch.isspace() or ch in '<>"{}|\\^`/' for ch in filename):
+        if filename is not None and ("/" in filename or _iri_unsafe(filename)):
             problems.append(
                 Problem(
                     record.path,

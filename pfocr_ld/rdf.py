@@ -29,13 +29,19 @@ XSD_STRING = vocab.T.xsd["string"]
 _ESCAPES = {ord('"'): '\\"', ord("\\"): "\\\\", ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"}
 _ESCAPES.update({c: f"\\u{c:04X}" for c in [*range(0x20), 0x7F] if c not in _ESCAPES})
 _NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f\x7f]')
-# Characters an IRI reference may not contain (RFC 3987 / Turtle IRIREF).
-_BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+#: The characters an IRI may not contain (RFC 3987; the IRIREF of N-Triples, Turtle and SPARQL), as
+#: the inside of a regex character class: the one definition for the writers, check-jsonld's
+#: layers, the record model and the SPARQL scanners.
+IRI_FORBIDDEN_CHARS = r'\x00-\x20<>"{}|^`\\'
+#: Finds a character no IRI may contain.
+BAD_IRI_CHAR = re.compile(f"[{IRI_FORBIDDEN_CHARS}]")
+#: An IRIREF token of Turtle or SPARQL: ``<``, IRI characters, ``>``.
+IRIREF = re.compile(f"<[^{IRI_FORBIDDEN_CHARS}]*>")
 
 
 def iri(value: str) -> str:
     """An IRI in N-Triples syntax; raises ``ValueError`` for characters no IRI may hold."""
-    if _BAD_IRI.search(value):
+    if BAD_IRI_CHAR.search(value):
         raise ValueError(f"not a valid IRI: {value!r}")
     return f"<{value}>"
 
@@ -84,9 +90,23 @@ def ntriples(triples: Iterable[Triple]) -> bytes:
     return "".join([f"<{s}> <{p}> {o} .\n" for s, p, o in triples]).encode("utf-8")
 
 
+def serialize(
+    terms: Iterable[ox.Triple] | Iterable[ox.Quad],
+    format: ox.RdfFormat,
+    prefixes: dict[str, str] | None = None,
+) -> bytes:
+    """``pyoxigraph.serialize`` into bytes (its stub returns ``bytes | None``: ``None`` only when it is
+    given an output to write to, which this never does)."""
+    data = ox.serialize(terms, format=format, prefixes=prefixes)
+    if data is None:  # pragma: no cover - pyoxigraph returns bytes whenever no output is given
+        raise TypeError("pyoxigraph.serialize returned no bytes")
+    return data
+
+
 def from_oxigraph(triple: ox.Triple | ox.Quad) -> Triple:
     """Our tuple form of a pyoxigraph triple (the graph name of a quad is dropped)."""
-    return (triple.subject.value, triple.predicate.value, str(triple.object))
+    # A subject is a NamedNode or BlankNode here: our graphs hold no RDF 1.2 triple terms.
+    return (triple.subject.value, triple.predicate.value, str(triple.object))  # type: ignore[union-attr]
 
 
 def to_oxigraph(triple: Triple) -> ox.Triple:

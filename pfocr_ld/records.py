@@ -16,9 +16,10 @@ import os
 import re
 import stat
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 from yaml.composer import Composer
@@ -46,7 +47,7 @@ class Problem:
     figid: str | None = None
     # Structured particulars of a SHACL result (focus node, path, value, constraint, message);
     # left out of equality and hashing so a Problem stays hashable.
-    details: dict[str, str] | None = field(default=None, compare=False)
+    details: dict[str, str] | None = dataclass_field(default=None, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -72,10 +73,13 @@ class RecordError(Exception):
 
 
 # YAML --------------------------------------------------------------------------------------------
-_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:  # typed as libyaml's loader (CParser, not Python's Composer), as RecordLoader needs
+    _BaseLoader = yaml.CSafeLoader
+else:
+    _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class FrontMatterLoader(_BaseLoader):  # type: ignore[misc,valid-type]
+class FrontMatterLoader(_BaseLoader):
     """``yaml.safe_load`` semantics without YAML 1.1's ``yes``/``no``/``on``/``off`` booleans.
 
     Gene symbols and keywords such as ``NO`` or ``On`` must stay strings even when a writer forgot
@@ -105,7 +109,7 @@ _INT_TAG = "tag:yaml.org,2002:int"
 _NUMBER_TAGS = frozenset({_INT_TAG, "tag:yaml.org,2002:float"})
 
 
-class RecordLoader(Composer, FrontMatterLoader):  # type: ignore[misc]
+class RecordLoader(Composer, FrontMatterLoader):
     """:class:`FrontMatterLoader` that holds a record to the limits of :mod:`pfocr_ld.limits`.
 
     libyaml still scans and parses (``CParser``); the Python composer on top of it sees every node
@@ -173,7 +177,7 @@ def load_yaml(text: str) -> Any:
     return yaml.load(text, Loader=RecordLoader)
 
 
-_FENCE = re.compile(r"^---[ \t]*$", re.MULTILINE)
+_FENCE = re.compile(r"^---[ \t]*\r?$", re.MULTILINE)  # a record saved on Windows ends lines with CRLF
 
 
 def split_front_matter(text: str) -> str:
@@ -415,7 +419,7 @@ class OrganismIndex:
     """Organism names (latin and common, case-folded) → NCBI taxon id (its digits as written),
     from ``_organisms/*.md``."""
 
-    taxa: dict[str, str] = field(default_factory=dict)
+    taxa: dict[str, str] = dataclass_field(default_factory=dict)
     pages: int = 0
 
     def add(self, name: str, taxon_id: str) -> None:

@@ -276,9 +276,9 @@ class _Lock:
                 f"{out} is being built by {who}; wait for that build to end (nothing was changed)"
             ) from None
         stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        holder = f"pfocr-ld build, pid {os.getpid()} on {socket.gethostname()}, since {stamp}\n"
+        line = f"pfocr-ld build, pid {os.getpid()} on {socket.gethostname()}, since {stamp}\n"
         os.ftruncate(self.descriptor, 0)
-        os.pwrite(self.descriptor, holder.encode(), 0)
+        os.pwrite(self.descriptor, line.encode(), 0)
 
     def release(self) -> None:
         # Emptied so that a finished build leaves the same bytes whoever ran it.

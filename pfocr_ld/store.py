@@ -103,7 +103,9 @@ class DumpFile:
 
     def open(self) -> IO[bytes]:
         """The decompressed bytes (Python's gzip reads the build's multi-member files as one stream)."""
-        return gzip.open(self.path, "rb") if self.compressed else self.path.open("rb")
+        if self.compressed:
+            return gzip.open(self.path, "rb")  # type: ignore[return-value]  # a GzipFile is binary IO
+        return self.path.open("rb")
 
 
 def dump_format(path: Path) -> DumpFile | None:
@@ -445,7 +447,7 @@ def ntriples_stream(dumps: Sequence[DumpFile], counter: list[int] | None = None)
                     item = item.triple
                 batch.append(item)
                 if len(batch) >= 10_000:
-                    yield emit(ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES))
+                    yield emit(_ntriples(batch))
                     batch = []
         except SyntaxError as error:
             raise StoreError(f"{dump.path}: not valid {_format_name(dump)}: {error}") from error
@@ -453,7 +455,7 @@ def ntriples_stream(dumps: Sequence[DumpFile], counter: list[int] | None = None)
             if not dump.is_jsonld:
                 handle.close()
         if batch:
-            yield emit(ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES))
+            yield emit(_ntriples(batch))
 
 
 def publish(
@@ -735,6 +737,11 @@ def _count_graph_store(
         return sum(chunk.count(b"\n") for chunk in response.iter_bytes())
 
 
+def _ntriples(triples: list[ox.Triple]) -> bytes:
+    """``triples`` as N-Triples bytes (pyoxigraph returns them when given no output)."""
+    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+
+
 def count_graph(
     endpoint: str, graph: str | None, *, timeout: float = 60.0, auth: httpx.Auth | None = None
 ) -> int:
@@ -746,9 +753,8 @@ def count_graph(
         bindings = {"g": ox.NamedNode(graph)}
     with RemoteSource(endpoint, timeout=timeout, auth=auth) as source:
         rows = list(source.execute(query, bindings))
-    if not rows or rows[0]["n"] is None:
-        return 0
-    return int(rows[0]["n"].value)
+    count = rows[0]["n"] if rows else None
+    return int(count.value) if isinstance(count, ox.Literal) else 0
 
 
 def _excerpt(text: str, limit: int = 500) -> str:

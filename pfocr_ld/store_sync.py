@@ -890,7 +890,7 @@ def _remote_versions(endpoint: str, graph: str | None, timeout: float, auth: obj
     where = f"GRAPH <{graph}> {{ {pattern} }}" if graph else pattern
     with RemoteSource(endpoint, timeout=timeout, auth=auth) as source:  # type: ignore[arg-type]
         rows = list(source.execute(f"SELECT DISTINCT ?v WHERE {{ {where} }}", {}))
-    return {row["v"].value for row in rows if row["v"] is not None}
+    return {row["v"].value for row in rows if row["v"] is not None}  # type: ignore[union-attr]
 
 
 def publish_incremental(

@@ -28,13 +28,13 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import IO, Any, Literal, Protocol, cast
 
 import click
 import orjson
 import pyoxigraph as ox
 
-from pfocr_ld import resources, vocab
+from pfocr_ld import rdf, resources, vocab
 from pfocr_ld.limits import is_regular_file
 from pfocr_ld.records import Problem
 from pfocr_ld.vocab import T
@@ -163,7 +163,7 @@ def load_shapes_ntriples(shapes: Path | str | None = None) -> str:
             triples.extend(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE))
         except SyntaxError as exc:
             raise ValidationInputError(f"{path}: {exc.msg if hasattr(exc, 'msg') else exc}") from exc
-    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+    return rdf.serialize(triples, ox.RdfFormat.N_TRIPLES).decode("utf-8")
 
 
 # Engines -----------------------------------------------------------------------------------------
@@ -193,7 +193,8 @@ class ShaclEngine:
         )
         findings = []
         for result in report.results:
-            shape = result.source_shape if result.source_shape.startswith("<") else result.root_shape
+            source = result.source_shape
+            shape = source if source and source.startswith("<") else result.root_shape
             findings.append(
                 Finding(
                     severity=result.severity,
@@ -290,7 +291,7 @@ def make_engine(name: str, shapes: Path | str | None = None) -> Engine:
 
 def validate_triples(engine: Engine, triples: Iterable[ox.Triple]) -> list[Finding]:
     """Validate one graph (no inference) and return its findings, sorted."""
-    data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+    data = rdf.serialize(triples, ox.RdfFormat.N_TRIPLES).decode("utf-8")
     return sort_findings(engine.run(data))
 
 
@@ -315,8 +316,8 @@ def block_ntriples(triples: BlockTriples) -> bytes:
     if not triples:
         return b""
     if isinstance(triples[0], (ox.Triple, ox.Quad)):
-        return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-    return "".join([f"<{s}> <{p}> {o} .\n" for s, p, o in triples]).encode("utf-8")  # type: ignore[misc]
+        return rdf.serialize(cast("Sequence[ox.Triple]", triples), ox.RdfFormat.N_TRIPLES)
+    return "".join([f"<{s}> <{p}> {o} .\n" for s, p, o in triples]).encode("utf-8")
 
 
 @dataclass
@@ -460,7 +461,8 @@ def read_triples(path: Path) -> Iterator[ox.Triple]:
         )
     try:
         with gzip.open(path, "rb") if compressed else open(path, "rb") as handle:
-            for item in ox.parse(input=handle, format=rdf_format, base_iri=path.resolve().as_uri()):
+            source = cast("IO[bytes]", handle)  # GzipFile and BufferedReader are both binary readers
+            for item in ox.parse(input=source, format=rdf_format, base_iri=path.resolve().as_uri()):
                 yield item.triple if isinstance(item, ox.Quad) else item
     except SyntaxError as exc:
         raise ValidationInputError(f"{path}: {_syntax_message(exc)}") from exc
@@ -478,10 +480,9 @@ def _syntax_message(exc: SyntaxError) -> str:
 
 
 def _read_jsonld(path: Path, compressed: bool) -> Iterator[ox.Triple]:
-    from pyld import jsonld
     from pyld.jsonld import JsonLdError
 
-    from pfocr_ld.contexts import offline_loader
+    from pfocr_ld.jsonld import to_nquads
 
     try:
         if compressed:
@@ -498,24 +499,20 @@ def _read_jsonld(path: Path, compressed: bool) -> Iterator[ox.Triple]:
         raise ValidationInputError(f"{path}: not UTF-8 (byte {exc.start})") from exc
     except (OSError, EOFError) as exc:
         raise ValidationInputError(f"{path}: cannot read: {exc}") from exc
-    options = {
-        "documentLoader": offline_loader(base=path.resolve().as_uri()),
-        "base": path.resolve().as_uri(),
-        "format": "application/n-quads",
-    }
     try:
-        nquads = jsonld.to_rdf(document, options)
+        nquads = to_nquads(document, path.resolve().as_uri())
     except JsonLdError as exc:
         raise ValidationInputError(f"{path}: JSON-LD error: {getattr(exc, 'code', None) or exc}") from exc
     yield from (q.triple for q in ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
 
 
 def _figures_in(triples: Iterable[ox.Triple]) -> set[str]:
-    return {t.subject.value for t in triples if t.predicate == _RDF_TYPE and t.object == _FIGURE}
+    return {t.subject.value for t in triples if t.predicate == _RDF_TYPE and t.object == _FIGURE}  # type: ignore[union-attr]
 
 
-def _key(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> str | None:
-    """How the chunker names a node: the IRI, ``_:id`` for a blank node, ``None`` for a literal."""
+def _key(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str | None:
+    """How the chunker names a node: the IRI, ``_:id`` for a blank node, ``None`` for a literal
+    (or an RDF 1.2 triple term)."""
     if isinstance(term, ox.NamedNode):
         return term.value
     if isinstance(term, ox.BlankNode):
@@ -671,7 +668,7 @@ def iter_chunks(paths: Sequence[Path], figures_per_chunk: int = DEFAULT_CHUNK_FI
                     spool = Path(spool_dir) / f"jsonld-{len(sources)}.nt"
                     sources.append(spool)
                 with open(spool, "ab") as handle:
-                    handle.write(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
+                    handle.write(rdf.serialize(triples, ox.RdfFormat.N_TRIPLES))
             else:
                 spool = None
                 figures |= _figures_in(read_triples(path))
@@ -823,8 +820,8 @@ def report_triples(findings: Sequence[Finding], conforms: bool) -> list[ox.Tripl
 def render_turtle(report: FileReport) -> bytes:
     prefixes = dict(vocab.PREFIXES)
     prefixes.update({"sh": _SH, "pfocrsh": SHAPES_NS})
-    return ox.serialize(
-        report_triples(report.findings, report.conforms), format=ox.RdfFormat.TURTLE, prefixes=prefixes
+    return rdf.serialize(
+        report_triples(report.findings, report.conforms), ox.RdfFormat.TURTLE, prefixes=prefixes
     )
 
 

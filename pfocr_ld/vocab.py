@@ -267,16 +267,29 @@ MATCH_TYPES: Final[dict[str, str]] = {
     "famplex": T.pfocr["FamilyExpansion"],
 }
 
+#: The syntax of each identifier as published (a regex, no anchors): the record model checks
+#: identifiers with these, and :data:`IRI_PATTERNS` puts them after their namespace.
+ID_SYNTAX: Final[dict[str, str]] = {
+    "ncbigene": r"[0-9]+",
+    "chebi": r"CHEBI:[0-9]+",
+    "mesh": r"[CD][0-9]{6,9}",
+    "doid": r"[0-9]+",
+    "ncbitaxon": r"[0-9]+",
+    "pmc": r"PMC[0-9]+",
+    "doi": r"10\.[0-9]{4,9}/\S+",
+    "wikipathways": r"WP[0-9]+",
+}
+
 #: Regular expressions of the identifier IRIs; the SHACL shapes use the same patterns.
 IRI_PATTERNS: Final[dict[str, str]] = {
-    "ncbigene": r"^https://identifiers\.org/ncbigene/[0-9]+$",
-    "chebi": r"^https://identifiers\.org/chebi/CHEBI:[0-9]+$",
-    "mesh": r"^https://identifiers\.org/mesh/[CD][0-9]{6,9}$",
-    "mesh_rdf": r"^http://id\.nlm\.nih\.gov/mesh/[CD][0-9]{6,9}$",
-    "doid": r"^http://purl\.obolibrary\.org/obo/DOID_[0-9]+$",
-    "ncbitaxon": r"^http://purl\.obolibrary\.org/obo/NCBITaxon_[0-9]+$",
-    "pmc": r"^https://identifiers\.org/pmc/PMC[0-9]+$",
-    "doi": r"^https://doi\.org/10\.[0-9]{4,9}/\S+$",
+    "ncbigene": rf"^https://identifiers\.org/ncbigene/{ID_SYNTAX['ncbigene']}$",
+    "chebi": rf"^https://identifiers\.org/chebi/{ID_SYNTAX['chebi']}$",
+    "mesh": rf"^https://identifiers\.org/mesh/{ID_SYNTAX['mesh']}$",
+    "mesh_rdf": rf"^http://id\.nlm\.nih\.gov/mesh/{ID_SYNTAX['mesh']}$",
+    "doid": rf"^http://purl\.obolibrary\.org/obo/DOID_{ID_SYNTAX['doid']}$",
+    "ncbitaxon": rf"^http://purl\.obolibrary\.org/obo/NCBITaxon_{ID_SYNTAX['ncbitaxon']}$",
+    "pmc": rf"^https://identifiers\.org/pmc/{ID_SYNTAX['pmc']}$",
+    "doi": rf"^https://doi\.org/{ID_SYNTAX['doi']}$",
 }
 
 

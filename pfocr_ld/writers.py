@@ -27,7 +27,7 @@ import shutil
 import zlib
 from array import array
 from collections import Counter, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -189,6 +189,22 @@ def _tail_digest(fresh: list[SharedDescription]) -> int:
     return int.from_bytes(hashlib.blake2b(keys, digest_size=8).digest(), "big", signed=True)
 
 
+class DescriptionStats(NamedTuple):
+    """What one shared description adds to void.ttl's counts when its node is first published.
+
+    An incremental build keeps these in its cache, so a reused description is counted without
+    reading, splitting and hashing its lines again (that was most of the main process's time).
+    """
+
+    lines: int
+    #: (predicate as written in N-Triples, ``<iri>``; triples)
+    predicates: tuple[tuple[bytes, int], ...]
+    #: (class IRI, rdf:type triples)
+    classes: tuple[tuple[str, int], ...]
+    #: the subjects (as written) of its rdf:type triples
+    typed: tuple[bytes, ...]
+
+
 def _pack(hashes: set[int]) -> bytes:
     return array("q", sorted(hashes)).tobytes()
 
@@ -201,13 +217,17 @@ class OutputWriter:
         staging: Path,
         compress_turtle: bool = False,
         library: Callable[[tuple[str, int]], SharedDescription | None] | None = None,
-        on_publish: Callable[[SharedDescription], object] | None = None,
+        on_publish: Callable[[SharedDescription, DescriptionStats | None], object] | None = None,
+        stats: Callable[[tuple[str, int]], DescriptionStats | None] | None = None,
     ) -> None:
         """``library`` finds descriptions no figure of this build sent (an incremental build's
-        reused figures name them by key); ``on_publish`` sees every description as it is published."""
+        reused figures name them by key); ``on_publish`` sees every description as it is published,
+        with its counts when its node was new; ``stats`` gives those counts of a library description
+        (its bytes are then read only if they must be written)."""
         self.compress_turtle = compress_turtle
         self._library = library
         self._on_publish = on_publish
+        self._stats = stats
         self.staging = staging
         self.turtle_name = TURTLE_GZ if compress_turtle else TURTLE
         self._turtle = open(self.staging / self.turtle_name, "wb")  # noqa: SIM115 - closed in finish()
@@ -222,7 +242,8 @@ class OutputWriter:
         self.triples = 0
         # node → (digests of its published descriptions, packed hashes of their lines): exact
         # distinct-triple counts in ~100 bytes a node (a corpus of 100k figures has ~10^5 nodes).
-        self._described: dict[str, tuple[tuple[int, ...], bytes]] = {}
+        # ``None`` while the node's one description was counted from its stats (unread).
+        self._described: dict[str, tuple[tuple[int, ...], bytes | None]] = {}
         self._held: dict[tuple[str, int], SharedDescription] = {}
         # What SPARQL finds in the release, counted as triples are first published (void.ttl):
         # distinct triples by predicate, rdf:type triples by class (= instances: triples are
@@ -238,6 +259,8 @@ class OutputWriter:
         self._files = ThreadPoolExecutor(max_workers=2, thread_name_prefix="pfocr-write")
         self._pending: deque[Future[None]] = deque()
         self._links: list[tuple[str, str]] = []
+        #: keys of descriptions counted from their stats, whose bytes are read only to be written
+        self._unread: set[tuple[str, int]] = set()
 
     def hold(self, figure: SerializedFigure) -> None:
         """Keep the descriptions of a figure that is not published (e.g. a duplicate figid).
@@ -263,47 +286,86 @@ class OutputWriter:
             if carried is None:
                 carried = {d.key: d for d in figure.shared}
             description = carried.get(key) or self._held.pop(key, None)
-            if description is None and self._library is not None:
-                description = self._library(key)
-            if description is None:
-                raise RuntimeError(f"internal error: {node} was never sent in full")
             known = self._described.get(node)
+            if description is None and known is None and self._stats is not None:
+                counted = self._stats(key)
+                if counted is not None:  # a reused description of a new node: counted unread
+                    self._described[node] = ((digest,), None)
+                    self.triples += counted.lines
+                    self._add_stats(counted)
+                    description = SharedDescription(node, digest, b"", b"")
+                    self._unread.add(key)
+                    fresh.append(description)
+                    published_keys.add(key)
+                    if self._on_publish is not None:
+                        self._on_publish(description, counted)
+                    continue
+            if description is None:
+                description = self._read(key)
             by_hash = {hash(line): line for line in description.ntriples.splitlines()}
             lines = set(by_hash)
+            stats = None
             if known is None:
                 self._described[node] = ((digest,), _pack(lines))
-                added = lines
+                stats = self._count_lines(list(by_hash.values()))
+                self.triples += len(lines)
             else:
                 # The same node described differently by another figure (e.g. a renamed gene symbol):
                 # publish the variant, count only the triples it adds.
                 digests, packed = known
+                if packed is None:
+                    first = self._read((node, digests[0]))
+                    packed = _pack({hash(line) for line in first.ntriples.splitlines()})
                 published = set(array("q", packed))
                 added = lines - published
                 self._described[node] = ((*digests, digest), _pack(published | lines))
-            self.triples += len(added)
-            self._count_lines(by_hash[h] for h in added)
+                self.triples += len(added)
+                self._count_lines([by_hash[h] for h in added])
             fresh.append(description)
             published_keys.add(key)
             if self._on_publish is not None:
-                self._on_publish(description)
+                self._on_publish(description, stats)
         return fresh
 
-    def _count_lines(self, lines: Iterable[bytes]) -> None:
+    def _read(self, key: tuple[str, int]) -> SharedDescription:
+        description = self._library(key) if self._library is not None else None
+        if description is None:
+            raise RuntimeError(f"internal error: {key[0]} was never sent in full")
+        return description
+
+    def _count_lines(self, lines: list[bytes]) -> DescriptionStats:
         """Add N-Triples lines published for the first time to the predicate and class counts.
 
         Our subjects and predicates are IRIs (no spaces), so a line splits at its first two spaces.
         """
-        lines = list(lines)
-        # Counted as bytes in C (Counter.update) and named once in fold_counts(): decoding each
-        # line's predicate was most of an incremental build's main-process time.
-        self._shared_predicates.update([line.split(b" ", 2)[1] for line in lines])
-        classes = self.class_entities
+        # Counted as bytes in C (Counter) and named once in fold_counts(): decoding each line's
+        # predicate was most of an incremental build's main-process time.
+        predicates = Counter([line.split(b" ", 2)[1] for line in lines])
+        self._shared_predicates.update(predicates)
+        classes: dict[str, int] = {}
+        typed: list[bytes] = []
         for line in [line for line in lines if _TYPE_REF in line]:
             subject, predicate_ref, rest = line.split(b" ", 2)
             if predicate_ref != _TYPE_REF:
                 continue
             cls = rest[1 : rest.index(b">")].decode()
             classes[cls] = classes.get(cls, 0) + 1
+            typed.append(subject)
+        stats = DescriptionStats(len(lines), tuple(predicates.items()), tuple(classes.items()), tuple(typed))
+        self._add_typed(stats)
+        return stats
+
+    def _add_stats(self, stats: DescriptionStats) -> None:
+        predicates = self._shared_predicates
+        for predicate, count in stats.predicates:
+            predicates[predicate] += count
+        self._add_typed(stats)
+
+    def _add_typed(self, stats: DescriptionStats) -> None:
+        classes = self.class_entities
+        for cls, count in stats.classes:
+            classes[cls] = classes.get(cls, 0) + count
+        for subject in stats.typed:
             key = hash(subject)
             if key not in self._typed_shared:
                 self._typed_shared.add(key)
@@ -348,6 +410,8 @@ class OutputWriter:
             self._turtle.write(turtle_tail)
             self._ntriples.write(ntriples_tail)
         else:
+            if self._unread:
+                fresh = [self._read(d.key) if d.key in self._unread else d for d in fresh]
             if fresh:
                 turtle = b"".join(d.turtle for d in fresh)
                 compress = self.compress_turtle

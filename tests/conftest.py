@@ -1,12 +1,19 @@
-"""Shared fixtures: the bundled sample and one build of it, made once per test session."""
+"""Shared fixtures: the bundled sample and one build of it, made once per test session.
+
+The build, its store and its server are shared by every module that only reads them (a test
+that changes a build or a store builds or copies its own, in its ``tmp_path``). The build runs
+with SHACL validation on, as a user's ``pfocr-ld build``: its published files are byte for byte
+those of a build without validation (only report.json's validation figures differ).
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from serving import MAX_RESULTS, TIMEOUT, Served
 
 from pfocr_ld.build import BuildOptions, BuildReport, build
 
@@ -40,6 +47,30 @@ def sample_store_dir(
     folder = tmp_path_factory.mktemp("sample-store") / "store"
     load_build_output(out, folder)
     return folder
+
+
+@pytest.fixture(scope="session")
+def build_dir(sample_build: tuple[Path, BuildReport]) -> Path:
+    """The sample's build folder, read-only (see :func:`sample_build`)."""
+    return sample_build[0]
+
+
+@pytest.fixture(scope="session")
+def sample_store(sample_build: tuple[Path, BuildReport], sample_store_dir: Path) -> tuple[Path, Path]:
+    """The sample's build folder and its store (what `pfocr-ld serve` tests serve), both read-only."""
+    out, report = sample_build
+    assert report.published == 55
+    return out, sample_store_dir
+
+
+@pytest.fixture(scope="session")
+def served(sample_store: tuple[Path, Path]) -> Iterator[Served]:
+    """`pfocr-ld serve` on the sample store (tests/serving.py's limits), one server for the session."""
+    from pfocr_ld.serve import running_server
+
+    out, store = sample_store
+    with running_server(store, timeout=TIMEOUT, max_results=MAX_RESULTS, workers=2) as running:
+        yield Served(running.url, out, store, running.server)
 
 
 ReleaseReader = Callable[[Path], dict[str, bytes]]

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 # The server fixtures of test_serve: one build, one store, one server for both modules.
-from test_serve import HER2, RICH, Served, sample_store_fixture, served_fixture  # noqa: F401
+from serving import HER2, RICH, Served
 
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "test-artifacts"

@@ -26,7 +26,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyld.jsonld import JsonLdProcessor
 
-from pfocr_ld import check_jsonld
 from pfocr_ld.check_jsonld import (
     CheckSummary,
     DocumentReport,
@@ -38,6 +37,7 @@ from pfocr_ld.check_jsonld import (
     format_summary,
     iter_inputs,
 )
+from pfocr_ld.check_jsonld import rules as check_jsonld
 from pfocr_ld.cli import main
 
 REPO = Path(__file__).resolve().parent.parent

@@ -22,16 +22,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyld.jsonld import JsonLdProcessor, _is_absolute_iri, _resolved_context_cache
 
-from pfocr_ld import check_jsonld, vocab
+from pfocr_ld import vocab
 from pfocr_ld.build import BuildReport
 from pfocr_ld.check_jsonld import (
-    _LANGUAGE_TAG,
-    _iter_iris,
-    _key_segment,
-    _process,
-    _recording_loader,
-    _Run,
-    _value_at,
     analyse_document,
     check_files,
     check_path,
@@ -40,7 +33,11 @@ from pfocr_ld.check_jsonld import (
     format_text,
     iter_inputs,
 )
-from pfocr_ld.check_jsonld_fast import _ABSOLUTE_IRI, expand_plain
+from pfocr_ld.check_jsonld import analysis as check_jsonld
+from pfocr_ld.check_jsonld.conversion import _LANGUAGE_TAG
+from pfocr_ld.check_jsonld.expansion import _iter_iris, _process, _recording_loader, _Run
+from pfocr_ld.check_jsonld.fast import _ABSOLUTE_IRI, expand_plain
+from pfocr_ld.check_jsonld.findings import _key_segment, _value_at
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tests" / "data" / "jsonld"

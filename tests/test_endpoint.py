@@ -7,12 +7,7 @@ of its graphs, and every named query must return there exactly the rows the embe
 
 from __future__ import annotations
 
-import contextlib
-import os
-import shutil
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -24,8 +19,8 @@ import orjson
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
+from serving import free_port, oxigraph_server
 
-from pfocr_ld.build import BuildOptions, build
 from pfocr_ld.cli import main
 from pfocr_ld.query import (
     EmbeddedSource,
@@ -39,69 +34,8 @@ from pfocr_ld.query import (
 )
 from pfocr_ld.store import PublishError, count_graph, jsonld_to_nquads, load_dumps, publish
 
-REPO = Path(__file__).resolve().parent.parent
-SAMPLE = REPO / "examples" / "pfocr-sample"
 HER2 = "PMC3376449__fonc-02-00062-g001"
 GRAPH = "https://pfocr.wikipathways.org/graph/sample"
-
-
-def oxigraph_binary() -> str:
-    beside = Path(sys.executable).with_name("oxigraph")
-    if beside.exists():
-        return str(beside)
-    found = shutil.which("oxigraph")
-    if found is None:
-        # a test dependency (the test extra installs it): its absence is a failure, not a skip
-        pytest.fail("the oxigraph server is not installed (pip install '.[test]')")
-    return found
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextlib.contextmanager
-def oxigraph_server(location: Path, *, union: bool = True) -> Iterator[str]:
-    """``oxigraph serve`` on a free port; yields the base URL and always stops the server."""
-    port = free_port()
-    command = [oxigraph_binary(), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"]
-    if union:
-        command.append("--union-default-graph")
-    log = (location.parent / f"oxigraph-{port}.log").open("wb")
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            assert process.poll() is None, (
-                f"oxigraph exited: {(location.parent / f'oxigraph-{port}.log').read_text()}"
-            )
-            try:
-                if httpx.get(f"{base}/query", params={"query": "ASK {}"}, timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "oxigraph did not answer within 20 s"
-            time.sleep(0.05)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
-
-
-@pytest.fixture(scope="module")
-def build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("endpoint-build")
-    os.environ.setdefault("SOURCE_DATE_EPOCH", "1767225600")
-    build(BuildOptions([SAMPLE], out, workers=1, validate=False, progress=False))
-    return out
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,6 @@ from the ``_figures/*.md`` front matter), never from pfocr-ld's own output.
 from __future__ import annotations
 
 import csv
-import os
 from collections import defaultdict
 from functools import cache
 from pathlib import Path
@@ -23,10 +22,9 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pfocr_ld.build import BuildOptions, build
+from pfocr_ld.build import BuildReport
 from pfocr_ld.cli import main
 from pfocr_ld.query import PARAM_TYPES, ParameterError
-from pfocr_ld.store import load_build_output
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "examples" / "pfocr-sample"
@@ -94,13 +92,10 @@ def parse_gmt(text: str) -> Library:
 
 # pfocr-ld --------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("gene-sets")
-    os.environ.setdefault("SOURCE_DATE_EPOCH", "1767225600")
-    report = build(BuildOptions([SAMPLE], out / "build", workers=1, validate=False, progress=False))
-    assert report.published == len(_titles())
-    load_build_output(out / "build", out / "store")  # loaded once: each command below opens it
-    return out / "store"
+def build_dir(sample_build: tuple[Path, BuildReport], sample_store_dir: Path) -> Path:
+    """Here: the store of the shared sample build (tests/conftest.py), which each command below opens."""
+    assert sample_build[1].published == len(_titles())
+    return sample_store_dir
 
 
 def gene_sets(build_dir: Path, *args: str) -> Library:

@@ -20,7 +20,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from test_serve import sample_store_fixture  # noqa: F401
 
 from pfocr_ld import rdf, templates, vocab
 from pfocr_ld.serve import RunningServer, running_server

@@ -32,7 +32,6 @@ import pyoxigraph as ox
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_serve import sample_store_fixture  # noqa: F401
 
 from pfocr_ld import sandbox
 from pfocr_ld.serve import FEDERATION_REFUSED, QueryJob, RunningServer, inspect_sparql, running_server

@@ -35,7 +35,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_endpoint import oxigraph_server
+from serving import oxigraph_server
 from virtuoso import Virtuoso, environment_ready
 
 from pfocr_ld.auth import Credentials, redact, resolve_credentials, split_credentials

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 import shutil
 from collections import Counter, defaultdict
@@ -29,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pfocr_ld import ordering, vocab
-from pfocr_ld.build import BuildOptions, build
+from pfocr_ld.build import BuildOptions, BuildReport, build
 from pfocr_ld.cli import main
 from pfocr_ld.query import (
     EmbeddedSource,
@@ -148,12 +147,10 @@ def sample() -> Sample:
 
 
 @pytest.fixture(scope="module")
-def build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("query-build")
-    os.environ.setdefault("SOURCE_DATE_EPOCH", "1767225600")
-    report = build(BuildOptions([SAMPLE], out, workers=1, validate=False, progress=False))
-    assert report.published == len(list((SAMPLE / "_figures").glob("*.md")))
-    return out
+def build_dir(build_dir: Path, sample_build: tuple[Path, BuildReport]) -> Path:
+    """The shared sample build (tests/conftest.py), every record of the sample published."""
+    assert sample_build[1].published == len(list((SAMPLE / "_figures").glob("*.md")))
+    return build_dir
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,6 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,68 +25,17 @@ import orjson
 import pyoxigraph as ox
 import pytest
 from pyld import jsonld as pyld
+from serving import MAX_RESULTS, TIMEOUT, Served
 
 from pfocr_ld import ordering, rdf, templates, vocab
-from pfocr_ld.build import BuildOptions, build
 from pfocr_ld.contexts import offline_loader
 from pfocr_ld.mapping import Mapper
-from pfocr_ld.serve import PfocrServer, inspect_sparql, negotiate, parse_accept, running_server
-from pfocr_ld.store import load_build_output
+from pfocr_ld.serve import inspect_sparql, negotiate, parse_accept, running_server
 
-REPO = Path(__file__).resolve().parent.parent
-SAMPLE = REPO / "examples" / "pfocr-sample"
 HER2 = "PMC3376449__fonc-02-00062-g001"
 # A figure with genes (all three match types), chemicals (ChEBI and MeSH-only) and a disease.
 RICH = "PMC10003241__ijms-24-04893-g003"
-TIMEOUT = 4.0
-MAX_RESULTS = 5000
 CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # constant memory, ~forever
-
-
-@dataclass
-class Served:
-    url: str
-    out: Path
-    store: Path
-    server: PfocrServer
-
-    def figure(self, figid: str, suffix: str = "html") -> str:
-        iri = Mapper().figure_iri(figid)
-        return (
-            self.url + "/figures/" + iri.removeprefix(vocab.DEFAULT_BASE).removesuffix(".html") + "." + suffix
-        )
-
-
-# test_browser imports these fixtures, which gives pytest a second definition of each; the shared
-# state below makes both definitions use one build, one store and one server.
-_SHARED: dict[str, Any] = {}
-
-
-@pytest.fixture(scope="session", name="sample_store")
-def sample_store_fixture(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """The sample built (without SHACL validation: not what is tested here) and loaded into a store."""
-    if "store" not in _SHARED:
-        root = tmp_path_factory.mktemp("serve")
-        out, store = root / "out", root / "store"
-        report = build(BuildOptions([SAMPLE], out, workers=2, validate=False, progress=False))
-        assert report.published == 55
-        load_build_output(out, store)
-        _SHARED["store"] = (out, store)
-    return _SHARED["store"]
-
-
-@pytest.fixture(scope="session", name="served")
-def served_fixture(sample_store: tuple[Path, Path]) -> Iterator[Served]:
-    if "served" in _SHARED:
-        yield _SHARED["served"]
-        return
-    out, store = sample_store
-    with running_server(store, timeout=TIMEOUT, max_results=MAX_RESULTS, workers=2) as running:
-        _SHARED["served"] = Served(running.url, out, store, running.server)
-        try:
-            yield _SHARED["served"]
-        finally:
-            del _SHARED["served"]
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ shape. The identifier patterns are vocab.IRI_PATTERNS, character for character.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pyshacl
@@ -19,12 +18,10 @@ from rdflib import RDF, RDFS, Namespace
 from rdflib.collection import Collection
 
 from pfocr_ld import resources, vocab
-from pfocr_ld.build import BuildOptions, build
 from pfocr_ld.validation import load_shapes_ntriples, shape_files
 
 SH = Namespace(vocab.SH)
 REPO = Path(__file__).resolve().parent.parent
-SAMPLE = REPO / "examples" / "pfocr-sample"
 
 #: Patterns that are not identifier IRIs, with why they are spelled out in the shapes.
 LOCAL_PATTERNS: dict[str, str] = {
@@ -50,10 +47,8 @@ def shapes() -> rdflib.Graph:
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> rdflib.Graph:
-    os.environ.setdefault("SOURCE_DATE_EPOCH", "1767225600")
-    out = tmp_path_factory.mktemp("shapes-sample")
-    build(BuildOptions([SAMPLE], out, workers=1, validate=False))
+def sample(build_dir: Path) -> rdflib.Graph:
+    out = build_dir  # the shared sample build (tests/conftest.py)
     graph = rdflib.Graph()
     graph.parse(out / "pfocr.ttl", format="turtle")
     graph.parse(out / "void.ttl", format="turtle")

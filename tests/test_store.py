@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import os
 from pathlib import Path
 
 import orjson
@@ -12,7 +11,6 @@ import pytest
 from click.testing import CliRunner
 
 from pfocr_ld import vocab
-from pfocr_ld.build import BuildOptions, build
 from pfocr_ld.cli import main
 from pfocr_ld.query import EmbeddedSource, open_source, run_named
 from pfocr_ld.store import (
@@ -31,14 +29,6 @@ from pfocr_ld.store import (
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "examples" / "pfocr-sample"
 HER2 = "PMC3376449__fonc-02-00062-g001"
-
-
-@pytest.fixture(scope="module")
-def build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("store-build")
-    os.environ.setdefault("SOURCE_DATE_EPOCH", "1767225600")
-    build(BuildOptions([SAMPLE], out, workers=1, validate=False, progress=False))
-    return out
 
 
 def record_triples(build_dir: Path) -> int:

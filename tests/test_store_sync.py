@@ -33,7 +33,7 @@ from corpus_edits import (
     set_paper_title,
     shared_gene,
 )
-from test_endpoint import oxigraph_server
+from serving import oxigraph_server
 
 from pfocr_ld import store as store_module
 from pfocr_ld import store_sync

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,23 +13,18 @@ import pytest
 import rdflib
 from click.testing import CliRunner
 
-from pfocr_ld.build import BuildOptions, build
 from pfocr_ld.cli import main
 from pfocr_ld.validation import iter_chunks
 
-REPO = Path(__file__).resolve().parent.parent
-SAMPLE = REPO / "examples" / "pfocr-sample"
 HER2 = "https://pfocr.wikipathways.org/figures/PMC3376449__fonc-02-00062-g001.html"
 DC_TITLE = "http://purl.org/dc/elements/1.1/title"
 SCHEMA_NAME = "http://schema.org/name"
 
 
 @pytest.fixture(scope="module")
-def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    os.environ.setdefault("SOURCE_DATE_EPOCH", "1767225600")
-    folder = tmp_path_factory.mktemp("validate-cli")
-    build(BuildOptions([SAMPLE], folder, workers=1, validate=False))
-    return folder
+def out(build_dir: Path) -> Path:
+    """The shared sample build (tests/conftest.py); validate only reads it."""
+    return build_dir
 
 
 @pytest.fixture(scope="module")

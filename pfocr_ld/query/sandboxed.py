@@ -155,4 +155,4 @@ def run_local_sandboxed(
         raise PfocrLdError(message, exit_code=code)
     if "done" not in state:
         raise PfocrLdError("the query process ended without an answer", exit_code=1)
-    return state["done"]  # type: ignore[no-any-return]
+    return state["done"]
