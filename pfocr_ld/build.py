@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 from array import array
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -49,6 +49,7 @@ from pfocr_ld.changes import (
     read_previous,
     version_id,
 )
+from pfocr_ld.errors import PfocrLdError
 from pfocr_ld.labels import Resolution, Votes, figure_values
 from pfocr_ld.mapping import Mapper
 from pfocr_ld.model import ModelResult, figure_from_source
@@ -70,11 +71,11 @@ from pfocr_ld.release import (
     check_inputs,
     check_not_inside,
 )
+from pfocr_ld.void import FigureResult  # re-exported: it moved beside DatasetStatistics
 from pfocr_ld.writers import (
     CHANGES,
     NTRIPLES_GZ,
     OutputWriter,
-    SerializedFigure,
     drop_sent,
     serialize_figure,
 )
@@ -102,24 +103,6 @@ class BuildOptions:
     sparql_endpoint: str | None = None
     #: build every record, reusing nothing of the previous release (see pfocr_ld.cache)
     full: bool = False
-
-
-@dataclass
-class FigureResult:
-    serialized: SerializedFigure
-    source_file: str
-    genes: set[str]
-    chemicals: set[str]
-    papers: set[str]
-    mentions: int
-    validation_warnings: int = 0
-    #: a reused figure's JSON-LD documents in the previous release (its bytes were not made again)
-    documents_from: tuple[str, str] | None = None
-    #: its genes, chemicals and papers as the build cache's string numbers (a reused figure's come
-    #: so, and its IRI sets stay empty; a built one's are numbered when it is published)
-    numbered: tuple[list[int], list[int], list[int]] | None = None
-    #: a reused figure's tail in the previous release's dumps (see OutputWriter.add)
-    tail: tuple[int, Callable[[], tuple[bytes, bytes]]] | None = None
 
 
 @dataclass
@@ -1016,8 +999,8 @@ def build_command(
 
         try:  # the store becomes exactly this release, changing only what changed (store_sync)
             click.echo(sync_store(out, store_dir).summary(), err=True)
-        except StoreError as exc:
-            raise click.ClickException(str(exc)) from exc
+        except StoreError as exc:  # the release is written; only the store is behind (exit status 1)
+            raise PfocrLdError(str(exc), exit_code=1) from exc
     if timings is not None:
         timings.write_bytes(orjson.dumps(report.timings(), option=orjson.OPT_INDENT_2))
     for problem in report.rejected[:20]:

@@ -13,13 +13,14 @@ import importlib
 import click
 
 from pfocr_ld import __version__
+from pfocr_ld.errors import PfocrLdError
 
 #: (module, attribute) of every sub-command; imported lazily so ``pfocr-ld --help`` stays fast.
 COMMANDS: dict[str, tuple[str, str]] = {
     "build": ("pfocr_ld.build", "build_command"),
-    "load": ("pfocr_ld.store", "load_command"),
+    "load": ("pfocr_ld.store_commands", "load_command"),
     "query": ("pfocr_ld.query", "query_command"),
-    "publish": ("pfocr_ld.store", "publish_command"),
+    "publish": ("pfocr_ld.store_commands", "publish_command"),
     "validate": ("pfocr_ld.validation", "validate_command"),
     "check-jsonld": ("pfocr_ld.check_jsonld", "check_jsonld_command"),
     "serve": ("pfocr_ld.serve", "serve_command"),
@@ -42,8 +43,10 @@ def _one_line(text: str, limit: int = 300) -> str:
 class LazyGroup(click.Group):
     """A group that imports a sub-command's module only when that command runs.
 
-    It is also the one place where an unexpected error of any sub-command becomes one line naming
-    the command and its input (exit status 2) instead of a traceback.
+    It is also the one place where errors become exit statuses: a library error
+    (:class:`~pfocr_ld.errors.PfocrLdError`) becomes click's one-line message with the error's
+    ``exit_code``, and an unexpected error of any sub-command one line naming the command and its
+    input (exit status 2) instead of a traceback.
     """
 
     def invoke(self, ctx: click.Context) -> object:
@@ -52,6 +55,10 @@ class LazyGroup(click.Group):
         given = [*protected, *ctx.args]
         try:
             return super().invoke(ctx)
+        except PfocrLdError as error:  # the library's errors carry their exit status (errors.py)
+            failure = click.ClickException(_one_line(error.message, 1000))
+            failure.exit_code = error.exit_code
+            raise failure from error
         except click.exceptions.ClickException as error:
             error.message = _one_line(error.message, 1000)  # e.g. a parser's multi-line message
             raise

@@ -34,7 +34,8 @@ from typing import Any, cast
 import pyoxigraph as ox
 
 from pfocr_ld import sparql, vocab
-from pfocr_ld.query import BoundQuery, Source, Term
+from pfocr_ld.query.binding import BoundQuery, bind
+from pfocr_ld.results import Source, Term
 
 _FIGURES = """PREFIX dc: <http://purl.org/dc/elements/1.1/>
 PREFIX dcterms: <http://purl.org/dc/terms/>
@@ -194,8 +195,6 @@ class GeneFigureIndex:
 
 
 def _plain_text(query: Any, gene: str) -> str:
-    from pfocr_ld.query import bind
-
     return bind(query, {"gene": gene}).text
 
 

@@ -14,19 +14,22 @@ the plain one of the same text, then by tag), numbers by value. Where engines ma
 nodes, dates, booleans, ``xsd:float``, strings mixed with numbers or doubles with integers in one
 column) it returns ``None`` and the caller runs the original query, so the engine orders it. Rows
 with equal keys keep the engine's order, which SPARQL leaves unspecified either way.
+
+:func:`ordered_select` is that whole step (defer, run, sort or run again as written) for any
+caller that runs text on a pyoxigraph store: the embedded query source and the server's workers.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import pyoxigraph as ox
 
-from pfocr_ld import vocab
+from pfocr_ld import sparql, vocab
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 
@@ -38,14 +41,6 @@ _INTEGER = re.compile(r"[+-]?[0-9]+")
 _DECIMAL_LEXICAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _DOUBLE_LEXICAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|-?INF")
 
-# Comments, string literals and IRIs: masked out before looking for keywords and braces.
-_OPAQUE = re.compile(
-    r"""\#[^\n]*"""
-    r"""|'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\""""
-    r"""|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*\""""
-    r"""|<[^<>"{}|^`\\\x00-\x20]*>""",
-    re.DOTALL,
-)
 _QUERY_FORM = re.compile(r"(?<![\w:?$])(SELECT|CONSTRUCT|ASK|DESCRIBE)(?![\w:])", re.IGNORECASE)
 _ORDER_BY = re.compile(r"(?<![\w:?$])ORDER\s+BY(?![\w:])", re.IGNORECASE)
 _CONDITION = re.compile(
@@ -61,9 +56,7 @@ class DeferredOrder:
     keys: tuple[tuple[str, bool], ...]
 
 
-def mask(text: str) -> str:
-    """``text`` with its comments, strings and IRIs blanked out (same length, same offsets)."""
-    return _OPAQUE.sub(lambda match: " " * len(match.group()), text)
+mask = sparql.mask  # comments, strings and IRIs blanked out (one lexer: pfocr_ld.sparql)
 
 
 def defer_order(text: str) -> DeferredOrder | None:
@@ -185,3 +178,45 @@ def sort_rows(
             return None
         order.sort(key=column.__getitem__, reverse=descending)
     return [rows[index] for index in order]
+
+
+Rows = list[tuple[Term | None, ...]]
+
+
+@dataclass(frozen=True)
+class OrderedRows:
+    """A SELECT answer sorted here: its variables and its rows (one value a variable, in that order)."""
+
+    variables: list[str]
+    rows: Rows
+
+
+def _all_rows(answer: ox.QuerySolutions) -> tuple[list[str], Rows]:
+    return [v.value for v in answer.variables], collect(answer)
+
+
+def ordered_select(
+    run: Callable[[str], Any],
+    text: str,
+    *,
+    rows_of: Callable[[ox.QuerySolutions], tuple[list[str], Rows]] = _all_rows,
+    enabled: bool = True,
+) -> Any:
+    """Run ``text`` through ``run`` (``text -> pyoxigraph answer``), its final ORDER BY sorted here.
+
+    The one copy of the sort-and-fallback step of the embedded source and the server's workers: the
+    query runs without its deferrable ``ORDER BY`` (:func:`defer_order`), its rows are taken by
+    ``rows_of`` (the server's counts them against its row limit) and sorted (:func:`sort_rows`);
+    where only the engine can order them, the original text runs again. Returns
+    :class:`OrderedRows` for a sorted answer, else whatever ``run`` returned (solutions in the
+    engine's order, a boolean, triples). ``enabled=False`` runs the text as written.
+    """
+    deferred = defer_order(text) if enabled else None
+    answer = run(deferred.query if deferred else text)
+    if deferred is None or not isinstance(answer, ox.QuerySolutions):
+        return answer
+    variables, rows = rows_of(answer)
+    ordered = sort_rows(rows, variables, deferred.keys)
+    if ordered is None:  # terms whose order only the engine defines
+        return run(text)
+    return OrderedRows(variables, ordered)

@@ -34,7 +34,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import click
 import orjson
 
 from pfocr_ld.cache import CACHE_DIR
@@ -75,13 +74,13 @@ DEFAULT_SHRINK_LIMIT = 0.5
 _NAMES_SHOWN = 10
 
 
-class ReleaseRefused(PfocrLdError, click.ClickException):
+class ReleaseRefused(PfocrLdError):
     """The build was refused before anything in the output folder changed (exit status 2)."""
 
     exit_code = 2
 
 
-class ReleaseWriteError(PfocrLdError, click.ClickException):
+class ReleaseWriteError(PfocrLdError):
     """Writing the new release failed (e.g. a full disk); the previous one is unchanged (exit 1)."""
 
     exit_code = 1

@@ -57,7 +57,9 @@ import orjson
 import pyoxigraph as ox
 
 from pfocr_ld.changes import DIGESTS_KEY, VERSION_KEY
+from pfocr_ld.errors import EndpointError
 from pfocr_ld.release import MANIFEST, live_release
+from pfocr_ld.remote import RemoteSource
 from pfocr_ld.store import StoreError
 from pfocr_ld.vocab import T
 from pfocr_ld.writers import JSONLD_DIR, NTRIPLES_GZ, VOID
@@ -884,8 +886,6 @@ class RemoteSyncReport:
 
 
 def _remote_versions(endpoint: str, graph: str | None, timeout: float, auth: object) -> set[str]:
-    from pfocr_ld.query import RemoteSource
-
     pattern = f"?d <{_HAS_VERSION}> ?v"
     where = f"GRAPH <{graph}> {{ {pattern} }}" if graph else pattern
     with RemoteSource(endpoint, timeout=timeout, auth=auth) as source:  # type: ignore[arg-type]
@@ -914,7 +914,6 @@ def publish_incremental(
     import httpx
 
     from pfocr_ld.auth import Credentials
-    from pfocr_ld.query import EndpointError
     from pfocr_ld.release import DEFAULT_SHRINK_LIMIT
     from pfocr_ld.store import (
         PublishError,

@@ -13,14 +13,38 @@ import datetime as dt
 import hashlib
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 import pyoxigraph as ox
 
 from pfocr_ld import __version__, rdf, vocab
 from pfocr_ld.vocab import T
+
+if TYPE_CHECKING:
+    from pfocr_ld.writers import SerializedFigure
+
+
+@dataclass
+class FigureResult:
+    """One published figure of a build: its serialised documents and what it adds to the statistics."""
+
+    serialized: SerializedFigure
+    source_file: str
+    genes: set[str]
+    chemicals: set[str]
+    papers: set[str]
+    mentions: int
+    validation_warnings: int = 0
+    #: a reused figure's JSON-LD documents in the previous release (its bytes were not made again)
+    documents_from: tuple[str, str] | None = None
+    #: its genes, chemicals and papers as the build cache's string numbers (a reused figure's come
+    #: so, and its IRI sets stay empty; a built one's are numbered when it is published)
+    numbered: tuple[list[int], list[int], list[int]] | None = None
+    #: a reused figure's tail in the previous release's dumps (see OutputWriter.add)
+    tail: tuple[int, Callable[[], tuple[bytes, bytes]]] | None = None
 
 
 @dataclass

@@ -21,7 +21,6 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pfocr_ld import paging
 from pfocr_ld.cli import main
 from pfocr_ld.gene_index import GeneFigureIndex
 from pfocr_ld.query import (
@@ -32,6 +31,7 @@ from pfocr_ld.query import (
     get_query,
     no_rows_hint,
     open_source,
+    paging,
     parse_query_text,
     run_bound,
     run_named,
