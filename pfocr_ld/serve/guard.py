@@ -10,7 +10,10 @@ and :func:`mentions_service` makes sure the engine's error for it is not passed 
 from __future__ import annotations
 
 from pfocr_ld.serve.http_errors import HttpError, read_only
-from pfocr_ld.serve.lexer import UPDATE_KEYWORDS, inspect_sparql, unescape_codepoints
+from pfocr_ld.serve.lexer import UPDATE_KEYWORDS, inspect_sparql
+from pfocr_ld.sparql import mentions_service
+
+__all__ = ["FEDERATION_REFUSED", "MAX_NESTING", "check_query", "mentions_service"]
 
 #: Deeper bracket nesting is refused before any parser sees it: pyoxigraph's recursive-descent
 #: parser overflows its stack (a segfault) somewhere past ten thousand levels, and no real query
@@ -18,13 +21,6 @@ from pfocr_ld.serve.lexer import UPDATE_KEYWORDS, inspect_sparql, unescape_codep
 MAX_NESTING = 100
 
 FEDERATION_REFUSED = "federated queries (SERVICE) are disabled on this endpoint"
-
-
-def mentions_service(text: str) -> bool:
-    """Whether the word SERVICE (any case, escapes undone) is anywhere in ``text``."""
-    # SERVICE can only be evaluated if the word is in the text (keywords have no other escape than
-    # \uXXXX, which is undone first): the engine's failure is the refused SERVICE, whatever the lexer saw.
-    return "service" in unescape_codepoints(text).casefold()
 
 
 def check_query(text: str, max_length: int) -> None:
