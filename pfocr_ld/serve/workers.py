@@ -32,6 +32,7 @@ import pyoxigraph as ox
 
 from pfocr_ld import ordering, sandbox, sparql, vocab
 from pfocr_ld.errors import PfocrLdError
+from pfocr_ld.messages import excerpt
 from pfocr_ld.serve.guard import FEDERATION_REFUSED, mentions_service
 from pfocr_ld.serve.jobs import NamedJob, QueryJob, QueryOutcome
 
@@ -147,26 +148,25 @@ def run_job(store: ox.Store, job: QueryJob) -> QueryOutcome:
         options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
     # As in pfocr-ld query: a final ORDER BY of plain variables is cheaper sorted here (the rows
     # are collected anyway, under --max-results); the engine orders whatever this cannot.
-    deferred = ordering.defer_order(job.text)
     try:
-        answer = store.query(deferred.query if deferred else job.text, **options)
+        answer = ordering.ordered_select(
+            lambda text: store.query(text, **options),
+            job.text,
+            rows_of=lambda found: _select_rows(found, job),
+        )
         if isinstance(answer, ox.QueryBoolean):
             kind, fmt = "ask", job.select_format
             if fmt is None:
                 return _not_acceptable(kind)
             body, count = _ask_body(bool(answer), fmt), 1
-        elif isinstance(answer, ox.QuerySolutions):
+        elif isinstance(answer, (ordering.OrderedRows, ox.QuerySolutions)):
             kind, fmt = "select", job.select_format
             if fmt is None:
                 return _not_acceptable(kind)
-            variables, rows = _select_rows(answer, job)
-            if deferred is not None:
-                ordered = ordering.sort_rows(rows, variables, deferred.keys)
-                if ordered is None:  # terms only the engine orders
-                    again = store.query(job.text, **options)
-                    assert isinstance(again, ox.QuerySolutions)  # the same query: a SELECT again
-                    variables, ordered = _select_rows(again, job)
-                rows = ordered
+            if isinstance(answer, ordering.OrderedRows):
+                variables, rows = answer.variables, answer.rows
+            else:
+                variables, rows = _select_rows(answer, job)
             body, count = _select_body(variables, rows, fmt)
         else:
             kind, fmt = "graph", job.graph_format
@@ -277,8 +277,8 @@ def _worker_main(conn: Connection, store_dir: str, memory_mib: int, sandboxed: b
         conn.send(("failed", str(error)))
         return
     from pfocr_ld.gene_index import GeneFigureIndex
-    from pfocr_ld.paging import KeyCache
     from pfocr_ld.query import EmbeddedSource
+    from pfocr_ld.query.paging import KeyCache
 
     # Named queries (/query/<name>) keep the sorted keys of recent answers: "next page" costs the page;
     # and every gene's figures in figid order, built between queries: a hub's first page at once.
@@ -502,7 +502,7 @@ class QueryPool:
         self._retire(worker)
         self._replace()
         if result == "timeout":
-            log.warning("query stopped at the time limit (%gs): %s", self.timeout, _excerpt(job.text))
+            log.warning("query stopped at the time limit (%gs): %s", self.timeout, excerpt(job.text, 200))
             return QueryOutcome(
                 503,
                 message=f"the query did not finish within {self.timeout:g} s, the time "
@@ -510,7 +510,7 @@ class QueryPool:
                 "a LIMIT",
             )
         log.warning(
-            "query worker %s stopped (exit code %s) on: %s", worker.number, exit_code, _excerpt(job.text)
+            "query worker %s stopped (exit code %s) on: %s", worker.number, exit_code, excerpt(job.text, 200)
         )
         return QueryOutcome(
             503,
@@ -532,9 +532,3 @@ class QueryPool:
         for worker in workers:
             worker.stop()
         self._executor.shutdown(wait=False, cancel_futures=True)
-
-
-def _excerpt(text: str, limit: int = 200) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit] + "…"
-
