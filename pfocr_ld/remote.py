@@ -17,6 +17,7 @@ import pyoxigraph as ox
 
 from pfocr_ld.auth import redact, split_credentials
 from pfocr_ld.errors import EndpointError, QueryError
+from pfocr_ld.messages import excerpt
 from pfocr_ld.results import Result, Row, Source, Term
 from pfocr_ld.sparql import inject_values
 
@@ -151,7 +152,7 @@ class RemoteSource(Source):
                 response.close()
             raise EndpointError(
                 f"{self.endpoint} answered HTTP {response.status_code} {response.reason_phrase}: "
-                f"{_excerpt(body)}",
+                f"{excerpt(body)}",
                 response.status_code,
                 body,
             )
@@ -198,8 +199,3 @@ class RemoteSource(Source):
             raise EndpointError(f"{self.endpoint}: results broke off: {error}") from error
         finally:
             response.close()
-
-
-def _excerpt(text: str, limit: int = 300) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit] + "…"

@@ -38,7 +38,7 @@ from typing import Final, NamedTuple
 
 import pyoxigraph as ox
 
-from pfocr_ld import vocab
+from pfocr_ld import rdf, vocab
 from pfocr_ld.errors import ParameterError, QueryError
 
 #: Prefixes a query may use without declaring them.
@@ -101,7 +101,6 @@ class Token(NamedTuple):
     end: int
 
 
-_IRIREF = re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*>")
 # Literals by regular expression: a long string's body costs one C loop instead of a Python step
 # per character. A short literal stops at a raw line break, as in the grammar (STRING_LITERAL1/2).
 _STRINGS = {
@@ -166,7 +165,7 @@ def tokens(text: str) -> Iterator[Token]:
                 i += 1
             continue
         if ch == "<":
-            match = _IRIREF.match(text, i)
+            match = rdf.IRIREF.match(text, i)
             end = match.end() if match else i + 1
             yield Token(IRI if match else PUNCT, i, end)
             i = end

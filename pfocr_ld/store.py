@@ -29,6 +29,7 @@ from typing import IO
 import httpx
 import pyoxigraph as ox
 
+from pfocr_ld import rdf
 from pfocr_ld.auth import (
     PASSWORD_ENV,
     SCHEMES,
@@ -40,7 +41,9 @@ from pfocr_ld.auth import (
     split_credentials,
 )
 from pfocr_ld.errors import EndpointError, PfocrLdError
+from pfocr_ld.jsonld import to_nquads
 from pfocr_ld.limits import not_regular_reason
+from pfocr_ld.messages import excerpt
 from pfocr_ld.release import DEFAULT_SHRINK_LIMIT
 from pfocr_ld.remote import RemoteSource
 
@@ -68,7 +71,8 @@ _BUILD_MARKERS: tuple[str, ...] = ("report.json", "void.ttl", *_BUILD_RECORD_DUM
 _CHUNK = 1 << 16
 #: Quads converted from JSON-LD are buffered up to this many before one bulk insert.
 _JSONLD_BATCH = 200_000
-_IRI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*$")
+# an absolute IRI: a scheme, then no character an IRI may not hold (nor Unicode whitespace)
+_IRI_RE = re.compile(rf"^[A-Za-z][A-Za-z0-9+.-]*:[^\s{rdf.IRI_FORBIDDEN_CHARS}]*$")
 
 
 class StoreError(PfocrLdError):
@@ -180,22 +184,12 @@ def _build_dumps(folder: Path) -> list[DumpFile]:
 
 # JSON-LD ---------------------------------------------------------------------------------------
 def jsonld_to_nquads(path: Path, compressed: bool = False) -> str:
-    """One JSON-LD file as N-Quads, expanded by PyLD with the bundled contexts only."""
-    from pyld import jsonld
-
-    from pfocr_ld.contexts import offline_loader
-
+    """One JSON-LD file as N-Quads (:func:`pfocr_ld.jsonld.to_nquads`: bundled contexts only), its
+    own ``file://`` URI as the base."""
     opener = gzip.open if compressed else open
     with opener(path, "rb") as handle:
         document = json.loads(handle.read())
-    # The file's own URI is the base: our documents carry no relative IRIs, and a stray one must
-    # resolve to something recognisably local rather than to PyLD's example.org default.
-    options = {
-        "documentLoader": offline_loader(base=path.resolve().as_uri()),
-        "base": path.resolve().as_uri(),
-        "format": "application/n-quads",
-    }
-    return jsonld.to_rdf(document, options)
+    return to_nquads(document, path.resolve().as_uri())
 
 
 def _jsonld_quads(dump: DumpFile, graph: ox.NamedNode | None) -> list[ox.Quad]:
@@ -559,7 +553,7 @@ def publish(
         )
     if response.status_code >= 400:
         raise PublishError(
-            f"{store_endpoint} refused the upload: HTTP {response.status_code}: {_excerpt(response.text)}"
+            f"{store_endpoint} refused the upload: HTTP {response.status_code}: {excerpt(response.text, 500)}"
         )
     if endpoint is not None:
         report.triples_in_graph = count_graph(endpoint, graph, timeout=timeout, auth=query_auth)
@@ -755,8 +749,3 @@ def count_graph(
         rows = list(source.execute(query, bindings))
     count = rows[0]["n"] if rows else None
     return int(count.value) if isinstance(count, ox.Literal) else 0
-
-
-def _excerpt(text: str, limit: int = 500) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit] + "…"

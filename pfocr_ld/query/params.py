@@ -26,18 +26,21 @@ ParamValue = str | int | bool
 # (a gene id binds ?gene, a symbol ?symbol). Identifiers are checked against the same patterns the
 # mapping mints, so a typo is a usage error rather than an empty result.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_TAXON = re.compile(r"^(?:(?:ncbitaxon|taxon|txid)[:_]?)?([0-9]+)$", re.IGNORECASE)
-_TAXON_IRI = re.compile(r"^https?://purl\.obolibrary\.org/obo/NCBITaxon_([0-9]+)$")
-_GENE_ID = re.compile(r"^(?:ncbigene:|https?://identifiers\.org/ncbigene/)?([0-9]+)$", re.IGNORECASE)
+_ID = vocab.ID_SYNTAX  # the identifier syntax the mapping mints, once
+_TAXON = re.compile(rf"^(?:(?:ncbitaxon|taxon|txid)[:_]?)?({_ID['ncbitaxon']})$", re.IGNORECASE)
+_TAXON_IRI = re.compile(rf"^https?://purl\.obolibrary\.org/obo/NCBITaxon_({_ID['ncbitaxon']})$")
+_GENE_ID = re.compile(
+    rf"^(?:ncbigene:|https?://identifiers\.org/ncbigene/)?({_ID['ncbigene']})$", re.IGNORECASE
+)
 _CHEBI = re.compile(r"^(?:https?://identifiers\.org/chebi/)?(?:chebi[:_])?([0-9]+)$", re.IGNORECASE)
 _MESH = re.compile(
-    r"^(?:mesh:|https?://id\.nlm\.nih\.gov/mesh/|https?://identifiers\.org/mesh/)?([CD][0-9]{6,9})$",
+    rf"^(?:mesh:|https?://id\.nlm\.nih\.gov/mesh/|https?://identifiers\.org/mesh/)?({_ID['mesh']})$",
     re.IGNORECASE,
 )
-_DOID = re.compile(r"^(?:doid[:_]|https?://purl\.obolibrary\.org/obo/DOID_)([0-9]+)$", re.IGNORECASE)
-_PMC = re.compile(r"^(?:pmc:|https?://identifiers\.org/pmc/)?(PMC[0-9]+)$", re.IGNORECASE)
-_DOI = re.compile(r"^(?:doi:|https?://(?:dx\.)?doi\.org/)?(10\.[0-9]{4,9}/\S+)$", re.IGNORECASE)
-_FIGID = re.compile(r"^PMC[0-9]+__\S+$")
+_DOID = re.compile(rf"^(?:doid[:_]|https?://purl\.obolibrary\.org/obo/DOID_)({_ID['doid']})$", re.IGNORECASE)
+_PMC = re.compile(rf"^(?:pmc:|https?://identifiers\.org/pmc/)?({_ID['pmc']})$", re.IGNORECASE)
+_DOI = re.compile(rf"^(?:doi:|https?://(?:dx\.)?doi\.org/)?({_ID['doi']})$", re.IGNORECASE)
+_FIGID = re.compile(rf"^{_ID['pmc']}__\S+$")
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}
 
