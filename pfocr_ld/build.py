@@ -29,15 +29,12 @@ import click
 import orjson
 
 from pfocr_ld import rdf, vocab
+from pfocr_ld.build_worker import collect_batch, init_collector, init_worker, problem_order, process_batch
 from pfocr_ld.cache import (
     CacheUnusable,
     CacheWriter,
-    RecordingOrganisms,
-    Reuse,
-    describe_input,
     fingerprint,
     resolution_signatures,
-    value_rows,
 )
 from pfocr_ld.changes import (
     DIGESTS_KEY,
@@ -50,18 +47,15 @@ from pfocr_ld.changes import (
     version_id,
 )
 from pfocr_ld.errors import PfocrLdError
-from pfocr_ld.labels import Resolution, Votes, figure_values
-from pfocr_ld.mapping import Mapper
-from pfocr_ld.model import ModelResult, figure_from_source
+from pfocr_ld.labels import Resolution, Votes
+from pfocr_ld.outcomes import BatchResult, SourceResult
 from pfocr_ld.records import (
     OrganismIndex,
     Problem,
     RecordSource,
-    SourceRecord,
     discover,
     prefetch_source,
     read_organism_pages,
-    read_source,
 )
 from pfocr_ld.release import (
     DEFAULT_SHRINK_LIMIT,
@@ -71,13 +65,12 @@ from pfocr_ld.release import (
     check_inputs,
     check_not_inside,
 )
+from pfocr_ld.reuse import Reuse
 from pfocr_ld.void import FigureResult  # re-exported: it moved beside DatasetStatistics
 from pfocr_ld.writers import (
     CHANGES,
     NTRIPLES_GZ,
     OutputWriter,
-    drop_sent,
-    serialize_figure,
 )
 
 DEFAULT_BATCH_SIZE = 250
@@ -105,75 +98,6 @@ class BuildOptions:
     full: bool = False
 
 
-@dataclass
-class SourceResult:
-    """What one record file gave: its published figures, its report rows, what it depended on."""
-
-    path: str
-    figures: list[FigureResult] = field(default_factory=list)
-    #: errors (rejections), in report order
-    problems: list[Problem] = field(default_factory=list)
-    #: its warnings as report.json rows, one JSON object a line, in report order
-    warning_lines: bytes = b""
-    #: how many of those rows SHACL validation wrote (the rest come from reading the records)
-    validation_warning_rows: int = 0
-    records_read: int = 0
-    #: for the build cache (:mod:`pfocr_ld.cache`): the files read, organism names looked up, and
-    #: each modelled record's values in the release-wide vote
-    inputs: list[list[Any]] = field(default_factory=list)
-    organisms: dict[str, str | None] = field(default_factory=dict)
-    votes: list[list[list[Any]]] = field(default_factory=list)
-    #: the previous release's cache entry it was taken from (``None``: built now)
-    reused: dict[str, Any] | None = None
-    #: a reused file's rejections, as report rows (a built one's are ``problems``)
-    rejected_rows: list[dict[str, Any]] | None = None
-
-    def rejections(self) -> list[dict[str, Any]]:
-        if self.rejected_rows is not None:
-            return self.rejected_rows
-        return [problem.as_dict() for problem in self.problems]
-
-
-@dataclass
-class BatchResult:
-    sources: list[SourceResult] = field(default_factory=list)
-    seconds: dict[str, float] = field(default_factory=dict)
-
-
-# Worker side -------------------------------------------------------------------------------------
-@dataclass
-class _WorkerState:
-    mapper: Mapper
-    organisms: OrganismIndex
-    compress: bool
-    validator: Any | None
-    #: the release's values for shared nodes that records disagree about (the first pass's outcome)
-    resolution: Resolution = field(default_factory=Resolution)
-    #: shared descriptions this worker has sent in full; later figures send their keys only
-    sent: set[tuple[str, int]] = field(default_factory=set)
-
-
-_STATE: _WorkerState | None = None
-
-
-def _init_worker(
-    base: str,
-    organisms: OrganismIndex,
-    compress: bool,
-    validate: bool,
-    shapes: Path | None,
-    resolution: Resolution | None = None,
-) -> None:
-    global _STATE
-    validator = None
-    if validate:
-        from pfocr_ld.validation import BatchValidator
-
-        validator = BatchValidator(shapes)
-    _STATE = _WorkerState(Mapper(base), organisms, compress, validator, resolution or Resolution())
-    gc.freeze()  # the compiled shapes and the organism index live as long as the worker
-
-
 #: Cycle-collector thresholds during a build (Python's default is 700, 10, 10).
 _BUILD_GC_THRESHOLDS = (100_000, 50, 1000)
 
@@ -196,142 +120,6 @@ def _rare_cycle_collection() -> Iterator[None]:
     finally:
         gc.set_threshold(*thresholds)
         gc.unfreeze()
-
-
-def _unexpected(path: str, error: Exception) -> Problem:
-    """A record that failed in a way no check foresaw: rejected with the error as its reason."""
-    detail = " ".join(str(error).split())[:300]
-    return Problem(path, "record", f"could not be read: {type(error).__name__}: {detail}")
-
-
-_COLLECT_ORGANISMS: OrganismIndex | None = None
-
-
-def _init_collector(organisms: OrganismIndex) -> None:
-    global _COLLECT_ORGANISMS
-    _COLLECT_ORGANISMS = organisms
-    gc.freeze()
-
-
-def collect_batch(sources: Sequence[RecordSource]) -> Votes:
-    """The first pass over one batch: what its records say about shared nodes, counted.
-
-    Only reading and modelling (no mapping, serialising or validation); the main process adds up
-    the batches' :class:`~pfocr_ld.labels.Votes`.
-    """
-    organisms = _COLLECT_ORGANISMS
-    assert organisms is not None, "collector not initialised"
-    votes = Votes()
-    for source in sources:
-        # A record that fails here fails again in the second pass, which reports it; it does not vote.
-        try:
-            records = list(read_source(source))
-        except Exception:
-            continue
-        for record in records:
-            try:
-                figure = figure_from_source(record, organisms).figure
-            except Exception:
-                continue
-            if figure is not None:
-                votes.add_figure(figure)
-    return votes
-
-
-def process_batch(sources: Sequence[RecordSource]) -> BatchResult:
-    """Read, model, map, serialise and validate one batch of record files; a result per file."""
-    state = _STATE
-    assert state is not None, "worker not initialised"
-    clock = time.perf_counter
-    timings = {"read": 0.0, "map": 0.0, "serialize": 0.0, "validate": 0.0}
-    results = [SourceResult(source.path) for source in sources]
-    # Every problem is filed under the position of its source in the batch, so that report.json's
-    # order is the same whatever the batch size (or whether the source was rebuilt or reused).
-    filed: list[list[Problem]] = [[] for _ in sources]
-    done: list[tuple[int, FigureResult]] = []
-    position: dict[tuple[str, str], int] = {}  # (figid, source file) → position, for validation
-    now = time.time()
-    for index, source in enumerate(sources):
-        result = results[index]
-        organisms = RecordingOrganisms(state.organisms)
-        started = clock()
-        try:
-            records = list(read_source(source))
-        except Exception as error:  # one bad file is one rejected record, never a crash
-            records = [SourceRecord(source.path, {}, {}, [_unexpected(source.path, error)])]
-        timings["read"] += clock() - started
-        consulted: dict[str, None] = {source.path: None}
-        for record in records:
-            consulted.update(dict.fromkeys(record.consulted))
-            result.records_read += 1
-            started = clock()
-            try:
-                modelled = figure_from_source(record, organisms)
-            except Exception as error:  # as above
-                modelled = ModelResult(None, [_unexpected(record.path, error)])
-            filed[index].extend(modelled.problems)
-            figure = modelled.figure
-            if figure is None:
-                timings["map"] += clock() - started
-                continue
-            result.votes.append(value_rows(figure_values(figure)))
-            position[figure.figid, record.path] = index
-            figure, conflicts = state.resolution.apply(figure)
-            filed[index].extend(conflicts)
-            graph = state.mapper.map(figure)
-            state.resolution.complete(graph)
-            mapped = clock()
-            timings["map"] += mapped - started
-            serialized = serialize_figure(
-                graph, state.compress, keep_block_ntriples=state.validator is not None
-            )
-            timings["serialize"] += clock() - mapped
-            mentions = len(figure.genes) + len(figure.chemicals) + len(figure.diseases)
-            done.append(
-                (
-                    index,
-                    FigureResult(
-                        serialized, record.path, graph.genes, graph.chemicals, graph.papers, mentions
-                    ),
-                )
-            )
-        result.inputs = [describe_input(path, now) for path in consulted]
-        result.organisms = organisms.looked_up
-
-    if state.validator is not None and done:
-        started = clock()
-        outcome = state.validator.validate(
-            [
-                (r.serialized.figid, r.serialized.iri, r.serialized.block_ntriples, r.source_file)
-                for _, r in done
-            ]
-        )
-        for problem in outcome.problems:
-            where = position.get((problem.figid or "", problem.file), len(sources) - 1)
-            filed[where].append(problem)
-            if problem.severity != "error":
-                results[where].validation_warning_rows += 1
-        for index, figure_result in done:
-            figure_result.serialized.block_ntriples = b""  # not needed by the main process
-            figid = figure_result.serialized.figid
-            if figid not in outcome.rejected:
-                figure_result.validation_warnings = outcome.warnings.get(figid, 0)
-                results[index].figures.append(figure_result)
-        timings["validate"] += clock() - started
-    else:
-        for index, figure_result in done:
-            results[index].figures.append(figure_result)
-    # Batches reach a worker in source order, so the first figure of the dump that needs a
-    # description is always one its worker sent in full.
-    for result, problems in zip(results, filed, strict=True):
-        for figure_result in result.figures:
-            drop_sent(figure_result.serialized, state.sent)
-        ordered = sorted(problems, key=lambda problem: _problem_order(problem.as_dict()))
-        result.problems = [p for p in ordered if p.severity == "error"]
-        result.warning_lines = b"".join(
-            orjson.dumps(p.as_dict()) + b"\n" for p in ordered if p.severity != "error"
-        )
-    return BatchResult(results, timings)
 
 
 # Main side ---------------------------------------------------------------------------------------
@@ -461,15 +249,6 @@ def _batches(sources: Sequence[RecordSource], size: int) -> list[list[RecordSour
     return [list(sources[i : i + size]) for i in range(0, len(sources), size)]
 
 
-def _problem_order(problem: dict[str, Any]) -> tuple[str, ...]:
-    return (
-        str(problem.get("figid") or ""),
-        str(problem.get("file", "")),
-        str(problem.get("field", "")),
-        str(problem.get("reason", "")),
-    )
-
-
 def build(options: BuildOptions) -> BuildReport:
     """Run a whole build and publish its outputs into ``options.out`` as one new release.
 
@@ -529,12 +308,12 @@ def _first_pass(
     main process instead cost more in pickling (0.35 s for 2,000 records, 2 MB) than the counting.
     """
     if workers <= 1 or len(batches) <= 1:
-        _init_collector(organisms)
+        init_collector(organisms)
         results: Iterator[Votes] = map(collect_batch, batches)
         pool = None
     else:
         context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
-        pool = context.Pool(min(workers, len(batches)), initializer=_init_collector, initargs=(organisms,))
+        pool = context.Pool(min(workers, len(batches)), initializer=init_collector, initargs=(organisms,))
         results = pool.imap(collect_batch, batches, chunksize=1)
     try:
         with _progress(sum(map(len, batches)), show_progress, "labels") as bar:
@@ -585,9 +364,7 @@ def _build(
     build_fingerprint = fingerprint(
         base=options.base, compress=options.compress, validate=options.validate, shapes=options.shapes
     )
-    reuse = Reuse.open(
-        previous_folder, build_fingerprint, organisms, discovery.sources, full=options.full
-    )
+    reuse = Reuse.open(previous_folder, build_fingerprint, organisms, discovery.sources, full=options.full)
     cache = CacheWriter(staging, build_fingerprint)
     if reuse.previous is not None:
         cache.continue_from(reuse.previous, reuse.description_numbers())
@@ -599,7 +376,7 @@ def _build(
         stats=reuse.description_stats,
     )
     warnings_file = open(writer.staging / "warnings.jsonl", "wb")  # noqa: SIM115 - closed below
-    for problem in sorted(setup_problems, key=lambda p: _problem_order(p.as_dict())):
+    for problem in sorted(setup_problems, key=lambda p: problem_order(p.as_dict())):
         if problem.severity == "error":
             report.rejected.append(problem.as_dict())
         else:
@@ -636,11 +413,11 @@ def _build(
         if not batches:
             results: Iterator[BatchResult] = iter(())
         elif workers <= 1 or len(batches) <= 1:
-            _init_worker(*init_args)
+            init_worker(*init_args)
             results = map(process_batch, batches)
         else:
             context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
-            pool = context.Pool(min(workers, len(batches)), initializer=_init_worker, initargs=init_args)
+            pool = context.Pool(min(workers, len(batches)), initializer=init_worker, initargs=init_args)
             prefetcher = _Prefetcher(batches, ahead=2 * workers + 2)
             # imap keeps input order; a few batches in flight per worker bound the memory.
             results = pool.imap(process_batch, batches, chunksize=1)

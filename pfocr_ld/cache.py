@@ -21,9 +21,10 @@ Each release folder therefore keeps, beside its published files, a ``build-cache
 ``index.json``
     written last: the format, the *fingerprint* (a digest of the code, shapes and ontology, the
     libraries' versions and the build options that change output bytes), the release-wide vote's
-    outcome per disputed node, the string and description tables the entries refer to by number,
-    the stat of the release's dump files, the data files' lengths, and BLAKE2b checksums of
-    ``entries.jsonl`` and ``figures.bin``.
+    outcome per disputed node, the string and description tables the entries refer to by number
+    (with each description's counts for ``void.ttl``, so a reused one is counted unread), the stat
+    of the release's dump files, the data files' lengths and CRC-32s, and BLAKE2b checksums of
+    ``entries.jsonl`` and ``figures.bin``; its own BLAKE2b is its last line.
 
 A record file's cached output is reused when the fingerprint matches, its inputs are unchanged (stat
 equal, else the same digest), the organism names it used resolve as before, none of the nodes it names
@@ -34,6 +35,10 @@ parse is ignored as a whole (the build is then a clean one), never trusted in pa
 
 Reuse changes nothing in what is published: the build merges reused and rebuilt record files in the
 same order, through the same writer, so the release is byte-identical to a clean build's.
+
+This module owns the cache's format: the fingerprint, describing inputs, reading a previous
+release's cache (:func:`open_previous`) and writing the new one (:class:`CacheWriter`). What is
+reused, record file by record file, is decided in :mod:`pfocr_ld.reuse`.
 """
 
 from __future__ import annotations
@@ -51,17 +56,14 @@ from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
 from pfocr_ld import limits, resources
 from pfocr_ld.labels import Resolution, Votes
-from pfocr_ld.records import OrganismIndex, RecordSource
-from pfocr_ld.writers import JSONLD_DIR, SCHEMAORG_DIR, DescriptionStats, SerializedFigure, SharedDescription
-
-if TYPE_CHECKING:
-    from pfocr_ld.build import SourceResult
+from pfocr_ld.records import OrganismIndex
+from pfocr_ld.writers import JSONLD_DIR, SCHEMAORG_DIR, DescriptionStats, SharedDescription
 
 CACHE_DIR = "build-cache"
 ENTRIES = "entries.jsonl"
@@ -74,8 +76,8 @@ FIGURES = "figures.bin"
 #: int64s a published figure has in figures.bin: its own Turtle and N-Triples blocks (offset, length),
 #: a digest of the shared descriptions first published after it (writers.FigureSpans), and the size,
 #: mtime_ns and inode of its jsonld/ and schemaorg/ documents
-_PER_FIGURE = 11
-_STAT_AT = 5
+PER_FIGURE = 11
+STAT_AT = 5
 INDEX = "index.json"
 FORMAT = "pfocr-ld build cache 2"
 #: A file modified this recently when it was recorded may change again within the file system's
@@ -178,7 +180,7 @@ def input_unchanged(recorded: list[Any]) -> bool:
         return False
 
 
-class _Listings:
+class Listings:
     """Whether files recorded as absent still are, from one listing per folder: most of a record's
     companion-table paths name nothing (a stat each was a tenth of a 100k incremental build)."""
 
@@ -279,7 +281,7 @@ def votes_rows(votes: Votes) -> dict[str, list[Any]]:
     }
 
 
-def _votes_of(rows: dict[str, list[Any]]) -> Votes:
+def votes_of(rows: dict[str, list[Any]]) -> Votes:
     named_keys, named_counts = rows["named"]
     count_keys, count_values = rows["counts"]
     return Votes(
@@ -304,7 +306,7 @@ class PreviousCache:
     #: description number → (node, digest, offset, Turtle length, N-Triples length, CRC-32)
     descriptions: list[list[Any]]
     signatures: dict[str, dict[str, Any]]
-    #: per published figure, in release order: ``_PER_FIGURE`` numbers (see ``FIGURES``)
+    #: per published figure, in release order: ``PER_FIGURE`` numbers (see ``FIGURES``)
     figures: array[int] = field(default_factory=lambda: array("q"))
     #: figid → its number in release order
     numbers: dict[str, int] = field(default_factory=dict)
@@ -353,23 +355,21 @@ class PreviousCache:
     def description(self, number: int) -> SharedDescription:
         node, digest, data_file, offset, turtle_length, ntriples_length, crc = self.descriptions[number][:7]
         data = self.blob([data_file, offset, turtle_length + ntriples_length, crc])
-        return SharedDescription(
-            self.strings[node], digest, data[:turtle_length], data[turtle_length:]
-        )
+        return SharedDescription(self.strings[node], digest, data[:turtle_length], data[turtle_length:])
 
     def spans_of(self, figid: str) -> list[int]:
         """Where a figure's own Turtle and N-Triples blocks are in the previous release."""
-        start = _PER_FIGURE * self.numbers[figid]
+        start = PER_FIGURE * self.numbers[figid]
         return list(self.figures[start : start + 4])
 
     def tail_of(self, figid: str) -> tuple[int, Callable[[], tuple[bytes, bytes]]]:
         """What followed a figure's own blocks in the previous release's dumps (the shared
         descriptions first published there), as a digest of their keys and a reader of the bytes."""
         number = self.numbers[figid]
-        start = _PER_FIGURE * number
+        start = PER_FIGURE * number
         turtle_end, ntriples_end = self.index["turtle"][1], self.index["ntriples"][1]
         if number + 1 < len(self.numbers):
-            following = start + _PER_FIGURE
+            following = start + PER_FIGURE
             turtle_end, ntriples_end = self.figures[following], self.figures[following + 2]
         turtle_from = self.figures[start] + self.figures[start + 1]
         ntriples_from = self.figures[start + 2] + self.figures[start + 3]
@@ -395,7 +395,7 @@ class PreviousCache:
                 status = os.stat(path, follow_symlinks=False)
             except OSError:
                 return None
-            start = _PER_FIGURE * number + _STAT_AT + 3 * position
+            start = PER_FIGURE * number + STAT_AT + 3 * position
             if not stat.S_ISREG(status.st_mode) or [
                 status.st_size,
                 status.st_mtime_ns,
@@ -473,7 +473,7 @@ def open_previous(release: Path, expected_fingerprint: str) -> PreviousCache:
         if hashlib.blake2b(figures.tobytes(), digest_size=16).hexdigest() != checksums[FIGURES]:
             raise CacheUnusable("the build cache's figure list fails its checksum")
         figids = index["figids"]
-        if len(figures) != _PER_FIGURE * len(figids):
+        if len(figures) != PER_FIGURE * len(figids):
             raise CacheUnusable("the build cache's figure list has the wrong length")
         lines = {}
         for line in raw_entries.splitlines(keepends=True):
@@ -627,17 +627,17 @@ class CacheWriter:
     ) -> None:
         """Close the files and write ``index.json`` (after the release's files are all written).
 
-        ``figids``: the published figids in order, with ``_PER_FIGURE`` numbers each in ``spans``:
+        ``figids``: the published figids in order, with ``PER_FIGURE`` numbers each in ``spans``:
         their own blocks' places, and their JSON-LD documents' stat, or -1s where it is to be
         taken here (the documents written by this build).
         """
         self._entries.close()
         self._data.close()
         figures = array("q", spans)
-        if len(figures) != _PER_FIGURE * len(figids):
+        if len(figures) != PER_FIGURE * len(figids):
             raise ValueError("one line of spans per published figure")
         for number, figid in enumerate(figids):
-            start = _PER_FIGURE * number + _STAT_AT
+            start = PER_FIGURE * number + STAT_AT
             if figures[start] != -1:
                 continue
             for folder in (JSONLD_DIR, SCHEMAORG_DIR):
@@ -669,269 +669,3 @@ class CacheWriter:
         for handle in (self._entries, self._data):
             with contextlib.suppress(OSError):
                 handle.close()
-
-
-# Deciding what to reuse --------------------------------------------------------------------------
-def _decrement(counter: Counter[Any], key: Any) -> None:
-    left = counter[key] - 1
-    if left > 0:
-        counter[key] = left
-    else:
-        del counter[key]
-
-
-class Reuse:
-    """Which record files of this build take their output from the previous release's cache.
-
-    Decided in two steps: :meth:`open` keeps the entries whose inputs are unchanged; after the vote
-    (whose reused votes come from :meth:`votes`), :meth:`drop_disputed` drops those naming a node
-    whose outcome changed. :meth:`result` then gives a kept file's output as the build's workers
-    would have made it.
-    """
-
-    def __init__(self, previous: PreviousCache | None, note: str, sources: Sequence[RecordSource]) -> None:
-        self.previous = previous
-        self.note = note
-        #: source path → (its documents in the previous release, the nodes it names, space-separated)
-        self.kept: dict[str, tuple[list[tuple[str, str]], str]] = {}
-        self._sources = list(sources)
-        self._keys: list[tuple[str, int]] = []
-        self._numbers: dict[tuple[str, int], int] = {}
-        self._predicates: Counter[int] = Counter()
-        self._classes: Counter[int] = Counter()
-        self._encoded: dict[int, bytes] = {}  # strings of the previous cache, as bytes
-
-    @classmethod
-    def open(
-        cls,
-        release: Path | None,
-        fingerprint: str,
-        organisms: OrganismIndex,
-        sources: Sequence[RecordSource],
-        *,
-        full: bool,
-    ) -> Reuse:
-        if release is None:
-            return cls(None, "a clean build (no previous release)", sources)
-        if full:
-            return cls(None, "a clean build (--full)", sources)
-        try:
-            previous = open_previous(release, fingerprint)
-        except CacheUnusable as reason:
-            return cls(None, f"a clean build ({reason})", sources)
-        reuse = cls(previous, "", sources)
-        try:
-            reuse._keep_unchanged(organisms)
-        except (CacheUnusable, KeyError, TypeError, ValueError, IndexError) as error:
-            previous.close()
-            return cls(
-                None, f"a clean build (the build cache does not read: {type(error).__name__})", sources
-            )
-        strings = previous.strings
-        reuse._keys = [(strings[row[0]], row[1]) for row in previous.descriptions]
-        reuse._numbers = {key: number for number, key in enumerate(reuse._keys)}
-        return reuse
-
-    def _keep_unchanged(self, organisms: OrganismIndex) -> None:
-        assert self.previous is not None
-        listings = _Listings()
-        for source in self._sources:
-            line = self.previous.lines.get(source.path)
-            if line is None:
-                continue
-            entry = orjson.loads(line)
-            if (
-                not entry["ok"]
-                or entry["t"] != list(source.table_dirs)
-                or any(organisms.lookup(name) != taxon for name, taxon in entry["o"].items())
-                or not all(
-                    listings.still_absent(recorded[0]) if recorded[1] == -1 else input_unchanged(recorded)
-                    for recorded in entry["i"]
-                )
-            ):
-                continue
-            documents = [self.previous.documents_of(figure["id"]) for figure in entry["f"]]
-            if all(paths is not None for paths in documents):
-                self.kept[source.path] = (documents, entry["nk"])  # type: ignore[assignment]
-
-    def batch_size(self, given: int, workers: int) -> int:
-        """Records per worker task: ``given``, or fewer when reusing leaves too few to keep every
-        worker busy."""
-        given = max(1, given)
-        if self.previous is None:
-            return given
-        fresh = len(self._sources) - len(self.kept)
-        return max(1, min(given, -(-fresh // max(1, workers))))
-
-    def fresh_sources(self) -> list[RecordSource]:
-        """The record files to build now, in build order."""
-        return [source for source in self._sources if source.path not in self.kept] if self.kept else list(
-            self._sources
-        )
-
-    def votes(self) -> Votes:
-        """The release-wide vote's counts from the kept files (as their workers counted them).
-
-        The previous release's whole vote less the files not kept (changed or gone): work in
-        proportion to the change, not to the corpus.
-        """
-        if self.previous is None:
-            return Votes()
-        votes = _votes_of(self.previous.index["votes"])
-        named, counts = votes.named, votes.counts
-        for path, line in self.previous.lines.items():
-            if path in self.kept:
-                continue
-            entry = orjson.loads(line)
-            for record in orjson.loads(self.previous.blob(entry["vb"])):
-                for kind, key, given in record:
-                    _decrement(named, (kind, key))
-                    for value in given:
-                        _decrement(counts, (kind, key, value))
-        return votes
-
-    def drop_disputed(self, signatures: Mapping[str, Any]) -> None:
-        """Rebuild the kept files on which the vote's outcome now has another effect (:func:`effect`)."""
-        if self.previous is None:
-            return
-        old = self.previous.signatures
-        changed = changed_nodes(old, signatures)
-        if not changed:
-            return
-        dropped = []
-        for path, (_, named) in self.kept.items():
-            if changed.keys().isdisjoint(named.split()):
-                continue
-            entry = orjson.loads(self.previous.lines[path])
-            for record in orjson.loads(self.previous.blob(entry["vb"])):
-                if any(
-                    kind in changed.get(key, ())
-                    and effect(old.get(signature_key(kind, key)), kind, given)
-                    != effect(signatures.get(signature_key(kind, key)), kind, given)
-                    for kind, key, given in record
-                ):
-                    dropped.append(path)
-                    break
-        for path in dropped:
-            del self.kept[path]
-
-    def result(self, source: RecordSource) -> SourceResult | None:
-        """A kept file's output read back from the previous release, or ``None`` (build it)."""
-        kept = self.kept.get(source.path)
-        if kept is None:
-            return None
-        from pfocr_ld.build import FigureResult, SourceResult
-
-        assert self.previous is not None
-        documents, _ = kept
-        entry = orjson.loads(self.previous.lines[source.path])
-        figures = []
-        for figure, paths in zip(entry["f"], documents, strict=True):
-            spans = self.previous.spans_of(figure["id"])
-            turtle_offset, turtle_length, ntriples_offset, ntriples_length = spans
-            serialized = SerializedFigure(
-                figid=figure["id"],
-                iri=figure["iri"],
-                turtle=self.previous.turtle_block([turtle_offset, turtle_length]),
-                ntriples_gz=self.previous.ntriples_block([ntriples_offset, ntriples_length]),
-                own_triples=figure["n"],
-                shared_keys=[self._keys[number] for number in figure["s"]],
-                shared=[],
-                jsonld=b"",
-                schemaorg=b"",
-                digest=figure["d"],
-                own_typed=figure["ty"],
-            )
-            # Counted here by string number and named once at the end (add_counts): faster than a
-            # dict of IRIs a figure.
-            for name, count in figure["pr"]:
-                self._predicates[name] += count
-            for name, count in figure["cl"]:
-                self._classes[name] += count
-            figures.append(
-                FigureResult(
-                    serialized,
-                    figure["file"],
-                    set(),
-                    set(),
-                    set(),
-                    figure["m"],
-                    figure["vw"],
-                    documents_from=paths,
-                    numbered=(figure["g"], figure["c"], figure["pa"]),
-                    tail=self.previous.tail_of(figure["id"]),
-                )
-            )
-        return SourceResult(
-            source.path,
-            figures,
-            rejected_rows=entry["e"],
-            warning_lines=self.previous.blob(entry["wb"]),
-            validation_warning_rows=entry["vw"],
-            records_read=entry["r"],
-            inputs=entry["i"],
-            organisms=entry["o"],
-            reused=entry,
-        )
-
-    def document_stat(self, figid: str) -> array[int]:
-        """A reused figure's documents' stat as the previous cache recorded it (they are its files)."""
-        assert self.previous is not None
-        start = _PER_FIGURE * self.previous.numbers[figid] + _STAT_AT
-        return self.previous.figures[start : start + 6]
-
-    def add_counts(self, predicates: dict[str, int], classes: dict[str, int]) -> None:
-        """Add the reused figures' own triples by predicate and instances by class to the writer's."""
-        if self.previous is None:
-            return
-        strings = self.previous.strings
-        for totals, counts in ((predicates, self._predicates), (classes, self._classes)):
-            for number, count in counts.items():
-                name = strings[number]
-                totals[name] = totals.get(name, 0) + count
-
-    def description_numbers(self) -> dict[tuple[str, int], int]:
-        """The previous cache's description numbers by (node, digest), for the new cache to continue
-        (it adds to this dict; lookups here only ask for the previous cache's keys)."""
-        return self._numbers
-
-    def line(self, source: RecordSource) -> bytes:
-        """A kept file's line of the previous cache, to copy into the new one unchanged."""
-        assert self.previous is not None
-        return self.previous.lines[source.path]
-
-    def description_stats(self, key: tuple[str, int]) -> DescriptionStats | None:
-        """What a description of the previous cache adds to the counts, if it was recorded."""
-        number = self._numbers.get(key)
-        if number is None or self.previous is None or number >= len(self.previous.descriptions):
-            return None
-        row = self.previous.descriptions[number][7]
-        if row is None:
-            return None
-        strings, encoded = self.previous.strings, self._encoded
-        try:
-            lines, predicates, classes, typed = row
-            for number in (*predicates[::2], *typed):
-                if number not in encoded:
-                    encoded[number] = strings[number].encode()
-            return DescriptionStats(
-                lines,
-                tuple(zip([encoded[p] for p in predicates[::2]], predicates[1::2], strict=True)),
-                tuple(zip([strings[c] for c in classes[::2]], classes[1::2], strict=True)),
-                tuple([encoded[number] for number in typed]),
-            )
-        except (TypeError, ValueError, IndexError, AttributeError) as error:
-            reason = f"the build cache's description counts do not read ({type(error).__name__})"
-            raise CacheUnusable(reason) from error
-
-    def description(self, key: tuple[str, int]) -> SharedDescription | None:
-        """A description a kept figure names, from the previous release's cache."""
-        number = self._numbers.get(key)
-        # numbers from this build's own descriptions (the cache writer shares the dict) are not here
-        if number is None or self.previous is None or number >= len(self.previous.descriptions):
-            return None
-        return self.previous.description(number)
-
-    def close(self) -> None:
-        if self.previous is not None:
-            self.previous.close()

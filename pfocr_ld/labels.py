@@ -8,7 +8,7 @@ naming the gene, and a figure served from the store differed from the build's ow
 This module owns the rule that makes a node's description a property of the release rather than
 of the record that happened to describe it first:
 
-* the build's first pass (``build.collect_batch``, in the workers) reads and models every record and
+* the build's first pass (``build_worker.collect_batch``, in the workers) reads and models every record and
   counts, per node, how many records give each value (each record votes once per value);
 * :meth:`Votes.resolve` (main process) picks, per node, the value most records give, ties broken by
   the smallest value in code point order (taxon ids too, as written); records that give no value
