@@ -21,7 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "load": ("pfocr_ld.store_commands", "load_command"),
     "query": ("pfocr_ld.query", "query_command"),
     "publish": ("pfocr_ld.store_commands", "publish_command"),
-    "validate": ("pfocr_ld.validation", "validate_command"),
+    "validate": ("pfocr_ld.validate_files", "validate_command"),
     "check-jsonld": ("pfocr_ld.check_jsonld", "check_jsonld_command"),
     "serve": ("pfocr_ld.serve", "serve_command"),
     "synth": ("pfocr_ld.synth", "synth_command"),

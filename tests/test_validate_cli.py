@@ -14,7 +14,7 @@ import rdflib
 from click.testing import CliRunner
 
 from pfocr_ld.cli import main
-from pfocr_ld.validation import iter_chunks
+from pfocr_ld.validate_files import iter_chunks
 
 HER2 = "https://pfocr.wikipathways.org/figures/PMC3376449__fonc-02-00062-g001.html"
 DC_TITLE = "http://purl.org/dc/elements/1.1/title"

@@ -25,13 +25,11 @@ import yaml
 
 from pfocr_ld import vocab
 from pfocr_ld.build import BuildOptions, build
+from pfocr_ld.validate_files import iter_chunks, read_triples, validate_files
 from pfocr_ld.validation import (
     BatchValidator,
     Finding,
-    iter_chunks,
     make_engine,
-    read_triples,
-    validate_files,
     validate_triples,
 )
 
