@@ -20,9 +20,10 @@ from pfocr_ld.auth import (
     resolve_credentials,
     split_credentials,
 )
+from pfocr_ld.publish_sync import publish_incremental
 from pfocr_ld.release import DEFAULT_SHRINK_LIMIT
 from pfocr_ld.store import DumpFile, check_iri, is_build_output, load_dumps, open_store, publish
-from pfocr_ld.store_sync import publish_incremental, sync_store
+from pfocr_ld.store_sync import sync_store
 
 
 # Commands --------------------------------------------------------------------------------------

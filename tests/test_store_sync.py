@@ -40,8 +40,9 @@ from pfocr_ld import store_sync
 from pfocr_ld.build import BuildOptions, build
 from pfocr_ld.cli import main
 from pfocr_ld.mapping import Mapper
+from pfocr_ld.publish_sync import published_record_path
 from pfocr_ld.store import load_build_output
-from pfocr_ld.store_sync import RECORD_NAME, Release, SyncError, published_record_path, sync_store
+from pfocr_ld.store_sync import RECORD_NAME, Release, SyncError, sync_store
 
 EPOCH = "1767225600"
 GRAPH = "https://pfocr.wikipathways.org/graph"
