@@ -76,9 +76,9 @@ HOSTILE_PIECES = (
     '"',
     "'",
 )
-hostile_text = st.lists(
-    st.sampled_from(HOSTILE_PIECES) | st.text(max_size=4), min_size=0, max_size=3
-).map("".join)
+hostile_text = st.lists(st.sampled_from(HOSTILE_PIECES) | st.text(max_size=4), min_size=0, max_size=3).map(
+    "".join
+)
 
 
 def _strategy(hint: Any, owner: type | None = None, name: str = "") -> st.SearchStrategy[Any]:
@@ -253,7 +253,7 @@ def test_hostile_sparql_results_become_text_or_http_links(value: str, language: 
 
 
 def test_markdown_page_keeps_raw_html_as_text() -> None:
-    source = '# Title\n\n<script>alert(1)</script>\n\n<img src=x onerror=alert(1)> [x](javascript:alert(1))\n'
+    source = "# Title\n\n<script>alert(1)</script>\n\n<img src=x onerror=alert(1)> [x](javascript:alert(1))\n"
     page = model_pages.markdown_page("Mapping", source, source_link="javascript:alert(1)")
     parsed = _parse(page)
     assert "<script>alert" not in page and "<img src=x" not in page

@@ -155,3 +155,8 @@ def shell(
         for path, label in _NAV
     ]
     return Shell(title, root, figures_path, nav, [root + s for s in scripts])
+
+
+def format_links(formats: Sequence[tuple[str, str, str]]) -> list[Link]:
+    """(label, media type, href) of a resource's data formats as links with a ``type``."""
+    return [Link(label, href, media=media) for label, media, href in formats]
