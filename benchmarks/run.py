@@ -286,8 +286,8 @@ def _median_ms(run: Any, runs: int = 5) -> tuple[float, Any]:
 def bench_paging(source: Any, parameters: dict[str, dict[str, str]]) -> dict[str, Any]:
     """Full answer, first page and a later page (keys kept) for the hub gene and a typical gene."""
     from pfocr_ld.gene_index import GeneFigureIndex
-    from pfocr_ld.paging import KeyCache
     from pfocr_ld.query import EmbeddedSource, run_named
+    from pfocr_ld.query.paging import KeyCache
 
     kept = EmbeddedSource(source.store)  # as a serve query worker: sorted keys kept between pages
     indexed = EmbeddedSource(source.store)  # as a serve query worker once its gene index is built

@@ -12,7 +12,7 @@ index that answers the order and the total without the engine:
   ``array('I')`` (4 bytes a (gene, figure) pair: 3.3 M pairs on a 100k store are 13 MB).
 
 :meth:`GeneFigureIndex.keys_for` gives, for ``figures-for-gene`` with only a gene id, the page keys
-(figure, gene) of every row in the answer's order; :mod:`pfocr_ld.paging` fetches the page's rows by
+(figure, gene) of every row in the answer's order; :mod:`pfocr_ld.query.paging` fetches the page's rows by
 them and checks that each gives exactly one row (else it cuts the full answer), so a page stays exact.
 A gene whose figures include one the index does not count (a figure with no or several titles) is
 left to the engine, and so is a gene with more than one identifier or label.

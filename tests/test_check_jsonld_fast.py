@@ -1,4 +1,4 @@
-"""check-jsonld's fast path (``pfocr_ld/check_jsonld_fast.py``) against the exact PyLD path.
+"""check-jsonld's fast path (``pfocr_ld/check_jsonld/fast.py``) against the exact PyLD path.
 
 The fast path may only ever answer "no finding", so what is pinned here is: its expansion is
 PyLD's (the expanded form, the node and key paths the tracing processor records, the raw values

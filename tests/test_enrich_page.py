@@ -26,9 +26,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pfocr_ld import enrich_service
 from pfocr_ld.enrichment import enrich, enrichment_json, split_gene_items
 from pfocr_ld.query import open_source
+from pfocr_ld.serve import enrich as enrich_service
 from pfocr_ld.serve import running_server
 
 GENES = "erbb2, EGFR\nakt1 MTOR\n7157\nNope1"

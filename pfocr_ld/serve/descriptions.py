@@ -90,9 +90,14 @@ def rdf_body(triples: list[rdf.Triple], fmt: str, first: str | None = None) -> b
         return rdf.ntriples(sorted(triples))
     if fmt == "jsonld":
         return jsonld.dumps(jsonld.document(triples, first))
-    return ox.serialize(
-        [rdf.to_oxigraph(t) for t in sorted(triples)], format=ox.RdfFormat.RDF_XML, prefixes=vocab.PREFIXES
-    ) or b""
+    return (
+        ox.serialize(
+            [rdf.to_oxigraph(t) for t in sorted(triples)],
+            format=ox.RdfFormat.RDF_XML,
+            prefixes=vocab.PREFIXES,
+        )
+        or b""
+    )
 
 
 class RepresentationCache:

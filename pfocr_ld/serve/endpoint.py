@@ -317,4 +317,3 @@ class SparqlRoutes(ServerCore):
             status_code=status,
             headers={"Content-Type": CONTENT_TYPES["html"], "Vary": "Accept", "Cache-Control": "no-store"},
         )
-

@@ -16,7 +16,7 @@ Parameters are the query string's: the query's own (``gene=4040``), ``limit`` an
 line (an unknown parameter, a bad id, a ``limit`` that is not a whole number from 1 to 10,000 is a
 ``400`` naming it), and the query runs in the server's query workers (:class:`pfocr_ld.serve.QueryPool`,
 under ``--timeout`` and ``--worker-memory``) by :func:`pfocr_ld.serve.workers.run_named_job`, which
-keeps the sorted keys of recent answers (:class:`pfocr_ld.paging.KeyCache`), so following "next"
+keeps the sorted keys of recent answers (:class:`pfocr_ld.query.paging.KeyCache`), so following "next"
 costs only the page. Paged
 answers also carry a ``Link`` header (``rel="next"``/``"prev"``) and ``X-Total-Count``. A full
 answer may have any number of rows up to the server's response size (``64 MiB``), not
