@@ -88,7 +88,9 @@ def test_names_are_split_where_the_engine_splits_them() -> None:
         assert (NAME, name) in kinds(text)
         assert "SERVICE" in words(text)
     assert kinds("ex:SERVICE service:x ?service") == [
-        (NAME, "ex:SERVICE"), (NAME, "service:x"), (VARIABLE, "?service")
+        (NAME, "ex:SERVICE"),
+        (NAME, "service:x"),
+        (VARIABLE, "?service"),
     ]
 
 
@@ -101,7 +103,7 @@ def test_codepoint_escapes_are_undone_for_keyword_checks() -> None:
 
 # Built on it ---------------------------------------------------------------------------------------
 def test_mask_blanks_exactly_the_opaque_tokens() -> None:
-    text = "SELECT ?x # { ORDER BY ?y\nWHERE { ?x <http://a/{> \"}\" } ORDER BY ?x"
+    text = 'SELECT ?x # { ORDER BY ?y\nWHERE { ?x <http://a/{> "}" } ORDER BY ?x'
     masked = sparql.mask(text)
     assert len(masked) == len(text)
     comment = " " * len("# { ORDER BY ?y")
@@ -114,7 +116,7 @@ def test_mask_blanks_exactly_the_opaque_tokens() -> None:
     [
         "SELECT * ",
         "SELECT ('{' AS ?b) ",
-        "SELECT (\"\"\"}\n{\"\"\" AS ?b) # WHERE {\n",
+        'SELECT ("""}\n{""" AS ?b) # WHERE {\n',
         "PREFIX where: <http://x/where#> SELECT (where:x AS ?w) ",
         "CONSTRUCT { ?s ?p ?o } ",
         "DESCRIBE ?s FROM <http://g/> ",

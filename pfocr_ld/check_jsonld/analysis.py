@@ -325,7 +325,6 @@ def check_record(
     return [DocumentReport(label, block.findings + findings)]
 
 
-
 def check_path(
     path: str | Path,
     *,

@@ -1,5 +1,4 @@
-"""The ``pfocr-ld check-jsonld`` command: options, progress bar, streamed reports, exit statuses.
-"""
+"""The ``pfocr-ld check-jsonld`` command: options, progress bar, streamed reports, exit statuses."""
 
 from __future__ import annotations
 

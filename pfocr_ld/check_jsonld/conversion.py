@@ -24,8 +24,6 @@ from pfocr_ld.rdf import BAD_IRI_CHAR
 _BNODE_PREFIX: Final = "_:pfocr-ld-n"
 
 
-
-
 def _prune_null_ids(value: Any) -> Any:
     """Drop the ``{"@id": null}`` references expansion leaves for ignored keyword-like IRIs
     (``"@ignoreMe"``): they denote nothing, and PyLD's toRdf cannot sort a ``None`` subject."""
@@ -62,7 +60,6 @@ def _label_blank_nodes(run: _Run) -> dict[str, str]:
 
 
 _LANGUAGE_TAG: Final = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
-
 
 
 @lru_cache(maxsize=1 << 16)

@@ -1,5 +1,4 @@
-"""Corpus runs: :func:`check_files` checks many files in worker processes, reports in input order.
-"""
+"""Corpus runs: :func:`check_files` checks many files in worker processes, reports in input order."""
 
 from __future__ import annotations
 

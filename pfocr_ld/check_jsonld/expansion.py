@@ -248,8 +248,6 @@ def _is_blank(iri: str) -> bool:
     return iri.startswith("_:")
 
 
-
-
 @dataclass
 class _Run:
     """The state of one document's check, shared by the layers."""
@@ -336,7 +334,6 @@ def _process(run: _Run) -> None:
             processor.error_path or "$",
             f"{type(error).__name__}: {error}",
         )
-
 
 
 @lru_cache(maxsize=1 << 16)

@@ -71,10 +71,6 @@ FINDING_CODES: Final[dict[str, str]] = {
 _IDENTIFIER_KEY: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-
-
-
-
 @dataclass(frozen=True)
 class Finding:
     """One problem in one document."""
@@ -144,8 +140,6 @@ class ShapesNotFoundError(PfocrLdError):
     """A profile whose shapes are not available (``--profile pfocr`` before shapes exist)."""
 
     exit_code = 2
-
-
 
 
 def _child(path: str, key: str | int) -> str:

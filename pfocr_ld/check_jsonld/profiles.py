@@ -47,7 +47,6 @@ def _local_name(iri: str) -> str:
     return re.split(r"[/#]", iri.rstrip("/#"))[-1]
 
 
-
 #: Profile name -> where its shapes come from.
 PROFILES: Final[dict[str, str]] = {
     "bioschemas": "Bioschemas Dataset 1.0, Gene 1.0, MolecularEntity 0.5, ChemicalSubstance 0.4, "

@@ -32,8 +32,6 @@ HTML_SUFFIXES: Final = frozenset({".html", ".htm", ".xhtml"})
 RECORD_SUFFIXES: Final = frozenset({".md", ".markdown"})
 
 
-
-
 def _reject_duplicates(findings: list[Finding]) -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
     def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         result: dict[str, Any] = {}

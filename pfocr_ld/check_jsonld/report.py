@@ -1,5 +1,4 @@
-"""check-jsonld's reports: the running totals (:class:`CheckSummary`) and the text and JSON formats.
-"""
+"""check-jsonld's reports: the running totals (:class:`CheckSummary`) and the text and JSON formats."""
 
 from __future__ import annotations
 
@@ -80,8 +79,6 @@ class CheckSummary:
                 for document, errors, warnings_, codes in self.failing
             ],
         }
-
-
 
 
 def _report_lines(report: DocumentReport) -> list[str]:

@@ -51,8 +51,6 @@ _PROBE_BASE: Final = _PROBE_ROOT + "p/p/p/p/p/p/p/p/p/p/p/p/document"
 _SCHEME: Final = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
-
-
 def _check_dropped(run: _Run) -> None:
     assert run.processor is not None
     for path, key, expanded in run.processor.dropped:

@@ -19,8 +19,6 @@ from pfocr_ld.contexts import pfocr_context
 _SCHEMA_HTTPS: Final = "https://schema.org/"
 
 
-
-
 def _normalise_schema(iri: str) -> str:
     """schema.org terms compare in the ``http://schema.org/`` form the official context expands to."""
     return vocab.SCHEMA + iri[len(_SCHEMA_HTTPS) :] if iri.startswith(_SCHEMA_HTTPS) else iri

@@ -1,5 +1,4 @@
-"""``pfocr-ld synth N --out DIR`` and ``python -m pfocr_ld.synth --profile DIR`` (rewrite the profile).
-"""
+"""``pfocr-ld synth N --out DIR`` and ``python -m pfocr_ld.synth --profile DIR`` (rewrite the profile)."""
 
 from __future__ import annotations
 
@@ -60,4 +59,3 @@ def _main(argv: Sequence[str] | None = None) -> int:
     path = write_profile(args.profile, args.write)
     print(f"wrote {path}", file=sys.stderr)
     return 0
-

@@ -59,5 +59,4 @@ FIELD_ORDER = (
 NA_CHAR = ".na.character"
 
 
-
 _RESERVED_SYMBOLS = frozenset({"NA", "NaN", "na", "nan", "N/A", "NULL", "null", "None", ""})

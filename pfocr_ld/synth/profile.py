@@ -24,8 +24,6 @@ PROFILE_PATH = resources.DATA_DIR / "synth_profile.json"
 PROFILE_VERSION = 1
 
 
-
-
 def _front_matter(path: Path) -> dict[str, Any]:
     """A record's front matter, read as the build reads it (fences, YAML schema and limits)."""
     fields: dict[str, Any] = records.load_yaml(records.split_front_matter(path.read_text(encoding="utf-8")))

@@ -1,5 +1,4 @@
-"""The random draws the model is built from: categorical, bootstrap, Zipf, Markov text, id shapes.
-"""
+"""The random draws the model is built from: categorical, bootstrap, Zipf, Markov text, id shapes."""
 
 from __future__ import annotations
 

@@ -39,8 +39,6 @@ class SynthStats:
     seconds: float
 
 
-
-
 _WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
 
 
