@@ -166,7 +166,7 @@ class EnrichService:
         key = (taxon, min_size)
         cached = self.cache.get(key)
         if cached is not None:
-            return cached  # type: ignore[no-any-return]
+            return cached
         task = self._loading.get(key)
         if task is None:
             task = asyncio.ensure_future(self._read_library(taxon, min_size))
