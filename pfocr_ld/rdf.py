@@ -38,6 +38,19 @@ BAD_IRI_CHAR = re.compile(f"[{IRI_FORBIDDEN_CHARS}]")
 #: An IRIREF token of Turtle or SPARQL: ``<``, IRI characters, ``>``.
 IRIREF = re.compile(f"<[^{IRI_FORBIDDEN_CHARS}]*>")
 
+#: File-name suffixes users give RDF files that pyoxigraph's ``RdfFormat.from_extension`` lacks.
+_SUFFIX_ALIASES = {"turtle": "ttl", "ntriples": "nt", "nquads": "nq", "owl": "rdf"}
+#: The suffixes (no dot, before an optional ``.gz``) of RDF files read by their syntax; JSON-LD is
+#: not one of them: ``load`` and ``validate`` read it through PyLD with the bundled contexts.
+RDF_SUFFIXES = frozenset({"ttl", "nt", "nq", "trig", "n3", "rdf", "xml", *_SUFFIX_ALIASES})
+
+
+def syntax_of_suffix(suffix: str) -> ox.RdfFormat | None:
+    """The RDF syntax of a file-name suffix in :data:`RDF_SUFFIXES` (pyoxigraph's own table)."""
+    if suffix not in RDF_SUFFIXES:
+        return None
+    return ox.RdfFormat.from_extension(_SUFFIX_ALIASES.get(suffix, suffix))
+
 
 def iri(value: str) -> str:
     """An IRI in N-Triples syntax; raises ``ValueError`` for characters no IRI may hold."""

@@ -50,15 +50,7 @@ from pfocr_ld.remote import RemoteSource
 #: Suffixes (after an optional ``.gz``) and the RDF format they hold. ``None`` marks JSON-LD, which
 #: goes through PyLD because pyoxigraph cannot load our remote ``@context``.
 _SUFFIX_FORMATS: dict[str, ox.RdfFormat | None] = {
-    ".ttl": ox.RdfFormat.TURTLE,
-    ".turtle": ox.RdfFormat.TURTLE,
-    ".nt": ox.RdfFormat.N_TRIPLES,
-    ".ntriples": ox.RdfFormat.N_TRIPLES,
-    ".nq": ox.RdfFormat.N_QUADS,
-    ".nquads": ox.RdfFormat.N_QUADS,
-    ".trig": ox.RdfFormat.TRIG,
-    ".rdf": ox.RdfFormat.RDF_XML,
-    ".owl": ox.RdfFormat.RDF_XML,
+    **{f".{suffix}": rdf.syntax_of_suffix(suffix) for suffix in sorted(rdf.RDF_SUFFIXES)},
     ".jsonld": None,
 }
 

@@ -47,21 +47,8 @@ _XSD_BOOLEAN = ox.NamedNode(vocab.XSD + "boolean")
 _SH = vocab.SH
 
 # Reading RDF files -------------------------------------------------------------------------------
-_FORMATS: dict[str, ox.RdfFormat] = {
-    "ttl": ox.RdfFormat.TURTLE,
-    "turtle": ox.RdfFormat.TURTLE,
-    "nt": ox.RdfFormat.N_TRIPLES,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "nq": ox.RdfFormat.N_QUADS,
-    "nquads": ox.RdfFormat.N_QUADS,
-    "trig": ox.RdfFormat.TRIG,
-    "n3": ox.RdfFormat.N3,
-    "rdf": ox.RdfFormat.RDF_XML,
-    "owl": ox.RdfFormat.RDF_XML,
-    "xml": ox.RdfFormat.RDF_XML,
-}
 _JSONLD_SUFFIXES = frozenset({"jsonld", "json"})
-READABLE_SUFFIXES: frozenset[str] = frozenset(_FORMATS) | _JSONLD_SUFFIXES
+READABLE_SUFFIXES: frozenset[str] = rdf.RDF_SUFFIXES | _JSONLD_SUFFIXES
 
 
 def _suffix(path: Path) -> tuple[str, bool]:
@@ -103,7 +90,7 @@ def read_triples(path: Path) -> Iterator[ox.Triple]:
     if suffix in _JSONLD_SUFFIXES:
         yield from _read_jsonld(path, compressed)
         return
-    rdf_format = _FORMATS.get(suffix)
+    rdf_format = rdf.syntax_of_suffix(suffix)
     if rdf_format is None:
         raise ValidationInputError(
             f"{path}: unknown RDF syntax (expected .ttl, .nt, .nq, .trig, .n3, .rdf, .jsonld, optionally .gz)"
