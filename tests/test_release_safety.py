@@ -8,7 +8,6 @@ the jsonld/ and schemaorg/ file names and the figure subjects of pfocr.ttl, with
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import hashlib
 import json
@@ -16,16 +15,15 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from serving import oxigraph_server
 
 from pfocr_ld.store import PublishRefused, publish
 
@@ -284,44 +282,6 @@ def test_a_sharply_shrinking_release_is_refused_unless_forced(
 
 
 # publish refuses the same shrink of a remote graph ----------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextlib.contextmanager
-def oxigraph(location: Path) -> Iterator[str]:
-    binary = Path(sys.executable).with_name("oxigraph")
-    command = str(binary) if binary.exists() else shutil.which("oxigraph")
-    if command is None:
-        pytest.fail("the oxigraph server is not installed (pip install '.[test]')")
-    port = _free_port()
-    process = subprocess.Popen(
-        [command, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            assert process.poll() is None, "oxigraph exited"
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{base}/query", params={"query": "ASK {}"}, timeout=1).status_code == 200:
-                    break
-            assert time.monotonic() < deadline, "oxigraph did not answer within 20 s"
-            time.sleep(0.05)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 def _graph_triples(base: str, graph: str) -> int:
     answer = httpx.get(
         f"{base}/query",
@@ -341,7 +301,7 @@ def test_publish_refuses_to_shrink_a_remote_graph_unless_forced(
     assert build(corpora["one"], small, "--no-validate").returncode == 0  # 1 figure
     empty = tmp_path / "empty.nt"
     empty.write_bytes(b"")
-    with oxigraph(tmp_path / "db") as base:
+    with oxigraph_server(tmp_path / "db", union=False) as base:
         endpoint = f"{base}/query"
         first = run("publish", full, "--endpoint", endpoint, "--graph", graph)
         assert first.returncode == 0, first.stderr
