@@ -6,7 +6,7 @@ Run from the repository root (takes ~15–30 minutes with the 100k size on a 2-c
     python benchmarks/run.py --sizes 1000 --naive 1000 --work some/folder
 
 For each size it synthesises a corpus (``pfocr-ld synth``), builds it with validation on
-(``pfocr-ld build --timings``) and records wall time, records/s, triples/s, peak RSS of the whole
+(``pfocr-ld build --timings``) and records wall time, records/s, triples/s, peak RSS (sum of the process tree; and sum of PSS, which counts pages the forked workers share once) of the whole
 process tree (sampled every 50 ms with psutil), output sizes and the time per stage. The naive
 pipeline (``benchmarks/naive.py``) runs on the same corpora in the same run, and the ratio of
 records/s is reported. The largest build is loaded into the embedded on-disk store and every named
@@ -54,7 +54,7 @@ WHOLE_CORPUS_QUERIES = {"gene-sets", "figures-per-organism"}
 def measure(
     command: list[str], env: dict[str, str] | None = None, timeout: float | None = None
 ) -> dict[str, Any]:
-    """Run ``command``; wall seconds, peak RSS of its whole process tree, exit status, stderr tail.
+    """Run ``command``; wall seconds, peak RSS and PSS of its whole process tree, exit status, stderr tail.
 
     With ``timeout`` the process tree is killed after that many seconds (``timed_out`` says so).
     Output goes to temporary files, not pipes, so a chatty process never blocks on a full pipe.
@@ -63,14 +63,18 @@ def measure(
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         process = subprocess.Popen(command, stdout=out, stderr=err, env=env, text=True)
         parent = psutil.Process(process.pid)
-        peak = 0
+        peak = peak_pss = 0
         timed_out = False
+        samples = 0
         while process.poll() is None:
             try:
                 tree = [parent, *parent.children(recursive=True)]
                 peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+                if samples % 10 == 0:  # every 0.5 s: the kernel walks each process's pages for it
+                    peak_pss = max(peak_pss, sum(_pss(p.pid) for p in tree))
             except psutil.Error:
                 pass
+            samples += 1
             if timeout is not None and time.perf_counter() - started > timeout:
                 timed_out = True
                 for child in parent.children(recursive=True):
@@ -85,11 +89,29 @@ def measure(
     return {
         "seconds": round(time.perf_counter() - started, 2),
         "peak_rss_mb": round(peak / 2**20, 1),
+        "peak_pss_mb": round(peak_pss / 2**20, 1),
         "returncode": process.returncode,
         "timed_out": timed_out,
         "stdout": stdout[-2000:],
         "stderr": stderr[-2000:],
     }
+
+
+def _pss(pid: int) -> int:
+    """A process's proportional set size in bytes (Linux ``smaps_rollup``; 0 elsewhere).
+
+    The build's workers are forked: the pages they share with the main process (the interpreter,
+    libraries, the organism index) count in every process's RSS but only once in the sum of PSS,
+    so the sum of PSS is the tree's real memory and the sum of RSS an upper bound.
+    """
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
 
 
 def tree_size(path: Path) -> int:
@@ -154,6 +176,7 @@ def bench_build(work: Path, corpus: Path, size: int) -> dict[str, Any]:
         "records_per_second": round(size / run["seconds"], 1),
         "triples_per_second": round(report["counts"]["triples"] / run["seconds"]),
         "peak_rss_mb": run["peak_rss_mb"],
+        "peak_pss_mb": run["peak_pss_mb"],
         "stage_seconds": stages["worker_seconds"],
         "output_mb": {
             name: round(tree_size(out / name) / 2**20, 1)
@@ -339,7 +362,7 @@ def markdown(result: dict[str, Any]) -> str:
     lines = [
         f"Benchmark of {result['date']} on {result['machine']}.",
         "",
-        "| records | wall (s) | records/s | triples | triples/s | peak RSS (MB) | read | map | serialize "
+        "| records | wall (s) | records/s | triples | triples/s | peak RSS (PSS) MB | read | map | serialize "
         "| validate | write | Turtle MB | N-Triples.gz MB | JSON-LD MB |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
@@ -348,7 +371,8 @@ def markdown(result: dict[str, Any]) -> str:
         sizes = build["output_mb"]
         lines.append(
             f"| {build['records']:,} | {build['wall_seconds']} | {build['records_per_second']} | "
-            f"{build['triples']:,} | {build['triples_per_second']:,} | {build['peak_rss_mb']} | "
+            f"{build['triples']:,} | {build['triples_per_second']:,} | {build['peak_rss_mb']}"
+            f"{' (' + str(build['peak_pss_mb']) + ')' if build.get('peak_pss_mb') else ''} | "
             f"{stage.get('read', 0):.0f} | {stage.get('map', 0):.0f} | {stage.get('serialize', 0):.0f} | "
             f"{stage.get('validate', 0):.0f} | {stage.get('write (main process)', 0):.0f} | "
             f"{sizes['pfocr.ttl']} | {sizes['pfocr.nt.gz']} | {sizes['jsonld']} |"
