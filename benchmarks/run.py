@@ -6,8 +6,9 @@ Run from the repository root (takes ~15–30 minutes with the 100k size on a 2-c
     python benchmarks/run.py --sizes 1000 --naive 1000 --work some/folder
 
 For each size it synthesises a corpus (``pfocr-ld synth``), builds it with validation on
-(``pfocr-ld build --timings``) and records wall time, records/s, triples/s, peak RSS (sum of the process tree; and sum of PSS, which counts pages the forked workers share once) of the whole
-process tree (sampled every 50 ms with psutil), output sizes and the time per stage. The naive
+(``pfocr-ld build --timings``) and records wall time, records/s, triples/s, peak RSS of the whole
+process tree (sampled every 50 ms with psutil) and its peak PSS (every 0.5 s; the pages the forked
+workers share with the main process count once), output sizes and the time per stage. The naive
 pipeline (``benchmarks/naive.py``) runs on the same corpora in the same run, and the ratio of
 records/s is reported. The largest build is loaded into the embedded on-disk store and every named
 query is timed (median of 5 runs after one warm-up), and for the hub gene (the gene in the most
