@@ -294,3 +294,17 @@ def test_a_companion_table_that_appears_or_goes_rebuilds_its_record(
     fast, _ = _rebuild_both(corpus, incremental, clean, validate=False)
     _assert_identical(incremental, clean, release_files)
     assert fast.reused == 160 - 2
+
+
+def test_record_files_are_known_by_the_path_given(
+    tmp_path: Path, base_corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's claim: the same folder named another way is other files (report.json names them)."""
+    shutil.copytree(base_corpus, tmp_path / "corpus")
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "out"
+    build(BuildOptions([Path("corpus")], out, workers=2, batch_size=40))
+    same = build(BuildOptions([Path("corpus")], out, workers=2, batch_size=40))
+    assert same.reused == same.records_read > 0
+    other = build(BuildOptions([tmp_path / "corpus"], out, workers=2, batch_size=40))
+    assert other.reused == 0 and other.published == same.published
