@@ -1,6 +1,8 @@
 """Keeping a store equal to a release: ``build --store`` and ``load --sync``.
 
-(Remote graphs, ``publish --incremental``: :mod:`pfocr_ld.publish_sync`, with the same record and plan.)
+(Remote graphs, ``publish --incremental``: :mod:`pfocr_ld.publish_sync`, with the same record and plan.
+This module stays whole, a little over 800 lines: the release, the record and the plan are one
+design and are read together.)
 
 This module owns making a SPARQL store (the embedded on-disk Oxigraph store, or a remote graph)
 hold **exactly** one release of a ``pfocr-ld build`` folder — its records plus ``void.ttl``, what a
