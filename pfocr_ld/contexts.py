@@ -24,9 +24,6 @@ from functools import cache
 from importlib import resources
 from typing import Any, Final
 
-from pyld.iri_resolver import resolve as _resolve
-from pyld.jsonld import JsonLdError
-
 from pfocr_ld import vocab
 
 #: How every document we write names the PFOCR context: relative to the ``jsonld/`` folder (and to the
@@ -136,6 +133,9 @@ def bundled_document(iri: str) -> dict[str, Any] | None:
 
 def reference_iri(base: str) -> str | None:
     """The IRI that :data:`CONTEXT_REFERENCE` names in a document whose base IRI is ``base``."""
+    # PyLD is imported where it is used: a build never needs it, and it takes 70 ms to import.
+    from pyld.iri_resolver import resolve as _resolve
+
     try:
         return _resolve(CONTEXT_REFERENCE, base)  # PyLD's own resolution: the IRI its loader is asked for
     except ValueError:  # no usable base: the reference stays relative and cannot be loaded
@@ -164,6 +164,8 @@ def offline_loader(
         if document is None:
             document = bundled_document(url)
         if document is None:
+            from pyld.jsonld import JsonLdError
+
             raise JsonLdError(
                 f"Context {url!r} is not bundled with pfocr-ld and remote contexts are never fetched.",
                 "jsonld.LoadDocumentError",

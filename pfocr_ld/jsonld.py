@@ -15,7 +15,6 @@ from functools import lru_cache
 from typing import Any
 
 import orjson
-from pyld.jsonld import to_rdf as _pyld_to_rdf
 
 from pfocr_ld import rdf, vocab
 from pfocr_ld.contexts import CONTEXT_REFERENCE, offline_loader, pfocr_context
@@ -163,6 +162,8 @@ def to_nquads(doc: Any, base: str) -> str:
     IRIs, and a stray one must resolve to something recognisably local rather than to PyLD's
     ``example.org`` default. Raises PyLD's ``JsonLdError`` for a document it cannot process.
     """
+    from pyld.jsonld import to_rdf as _pyld_to_rdf  # only here: a build never needs PyLD
+
     options = {"documentLoader": offline_loader(base=base), "base": base, "format": "application/n-quads"}
     nquads: str = _pyld_to_rdf(doc, options)
     return nquads
