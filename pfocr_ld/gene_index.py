@@ -28,7 +28,10 @@ ties need no key of their own. The rows it gives are the engine's rows (the same
 labels and types of a page's genes from the store again before it answers (a mismatch: the engine
 answers). The engine keeps a gene whose own labels are more than one or not plain strings (id form:
 a row a label), a gene with such a partner, other parameters (``organism``), and any store with a
-gene or a typed figure that is a blank node.
+gene or a typed figure that is a blank node. Measured on the 10,000-figure store below: the hub gene
+(1,813 figures, 15,442 partners: 84,381 figure genes counted) ranked in 6-7 ms and checked in 4-5 ms,
+against ~1 s for the engine's aggregation; the index holds 13 MB (8 MB without this side) and builds
+in the same time as before.
 
 The index is built in small steps (:meth:`step`, a few tens of ms each) by ``pfocr-ld serve``'s query
 workers between queries, so it never holds a query up by more than one step; until it is complete
