@@ -30,7 +30,11 @@ keep one), per the query's ``paging:`` header (``pfocr_ld/queries/*.rq``):
 A source with a :class:`pfocr_ld.gene_index.GeneFigureIndex` (serve's workers build one between
 queries) knows the keys of ``figures-for-gene``'s answer for a gene id or symbol alone before any
 query, so even its first page fetches only its own rows: 11-20 ms for the hub gene of a
-10,000-figure store, whatever the gene's size.
+10,000-figure store, whatever the gene's size. For ``cooccurring-genes`` with a gene id or symbol
+alone it ranks the gene's partners itself (:meth:`~pfocr_ld.gene_index.GeneFigureIndex.partners_for`:
+the counts from the same (gene, figure) pairs, no aggregation in the engine), the cache keeps that
+ranking for later pages, and a page's rows are shown only once the store confirms their genes'
+types and labels (one ``VALUES`` query); where the index cannot vouch for a gene, the engine answers.
 """
 
 from __future__ import annotations
@@ -143,6 +147,25 @@ def _page_by_keys(
     return _page_result(list(result.variables), rows, total=len(keys), offset=offset, limit=limit)
 
 
+def _ranked_page(
+    source: Source, bound: BoundQuery, index: Any, cache: KeyCache | None, offset: int, limit: int | None
+) -> Result | None:
+    """A page of the rows the gene index ranks itself (``None``: it cannot vouch for them)."""
+    cache_key = ("ranked", *_binding_key(bound))
+    ranked = cache.get(cache_key) if cache else None
+    if ranked is None:
+        ranked = index.partners_for(source, bound)
+        if ranked is None:
+            return None
+        if cache:
+            cache.put(cache_key, ranked)
+    end = len(ranked) if limit is None else min(len(ranked), offset + limit)
+    rows = ranked.rows(source, offset, end)
+    if rows is None:
+        return None
+    return _page_result(list(ranked.variables), rows, total=len(ranked), offset=offset, limit=limit)
+
+
 def run_page(source: Source, bound: BoundQuery) -> Result:
     """Rows ``offset … offset + limit - 1`` of ``bound``'s full answer, with ``total`` (see the module)."""
     query = bound.query
@@ -166,6 +189,9 @@ def run_page(source: Source, bound: BoundQuery) -> Result:
         keys = index.keys_for(source, bound)
         if keys is not None:
             page = _page_by_keys(source, bound, keys, offset, limit)
+    if page is None and not by_key and index is not None:
+        # serve's workers: cooccurring-genes for one gene, ranked from the same index
+        page = _ranked_page(source, bound, index, cache, offset, limit)
     if page is None:
         variables, rows = _full_answer(source, bound)
         if cache:
