@@ -406,6 +406,17 @@ class PreviousCache:
         return paths[0], paths[1]
 
 
+def subject_name(subject: bytes) -> str:
+    """A typed subject as the cache's strings table keeps it: an IRI without its ``<>`` (so a
+    description's own node, nearly always its one typed subject, adds no string), a blank node as is."""
+    return subject[1:-1].decode() if subject.startswith(b"<") else subject.decode()
+
+
+def subject_ref(name: str) -> bytes:
+    """The N-Triples form of a subject :func:`subject_name` kept."""
+    return name.encode() if name.startswith("_:") else b"<" + name.encode() + b">"
+
+
 def write_index(folder: Path, index: dict[str, Any]) -> None:
     """Write ``index.json``: the JSON, a newline, and the BLAKE2b of the JSON (hex)."""
     raw_index = orjson.dumps(index)
@@ -596,7 +607,12 @@ class CacheWriter:
         """``[lines, [predicate, count, …], [class, count, …], [typed subject, …]]``, strings numbered."""
         predicates = [x for name, count in stats.predicates for x in (self.string(name.decode()), count)]
         classes = [x for name, count in stats.classes for x in (self.string(name), count)]
-        return [stats.lines, predicates, classes, [self.string(subject.decode()) for subject in stats.typed]]
+        return [
+            stats.lines,
+            predicates,
+            classes,
+            [self.string(subject_name(subject)) for subject in stats.typed],
+        ]
 
     def blob(self, data: bytes) -> list[int]:
         """Write bytes to this build's data file: ``[data file, offset, length, CRC-32]`` to point at."""

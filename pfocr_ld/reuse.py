@@ -27,6 +27,7 @@ from pfocr_ld.cache import (
     input_unchanged,
     open_previous,
     signature_key,
+    subject_ref,
     votes_of,
 )
 from pfocr_ld.labels import Votes
@@ -275,14 +276,14 @@ class Reuse:
         strings, encoded = self.previous.strings, self._encoded
         try:
             lines, predicates, classes, typed = row
-            for number in (*predicates[::2], *typed):
+            for number in predicates[::2]:
                 if number not in encoded:
                     encoded[number] = strings[number].encode()
             return DescriptionStats(
                 lines,
                 tuple(zip([encoded[p] for p in predicates[::2]], predicates[1::2], strict=True)),
                 tuple(zip([strings[c] for c in classes[::2]], classes[1::2], strict=True)),
-                tuple([encoded[number] for number in typed]),
+                tuple([subject_ref(strings[number]) for number in typed]),
             )
         except (TypeError, ValueError, IndexError, AttributeError) as error:
             reason = f"the build cache's description counts do not read ({type(error).__name__})"

@@ -351,7 +351,9 @@ class OutputWriter:
             cls = rest[1 : rest.index(b">")].decode()
             classes[cls] = classes.get(cls, 0) + 1
             typed.append(subject)
-        stats = DescriptionStats(len(lines), tuple(predicates.items()), tuple(classes.items()), tuple(typed))
+        # a subject typed twice is one entity: kept once (the count below dedups across descriptions)
+        unique_typed = tuple(dict.fromkeys(typed))
+        stats = DescriptionStats(len(lines), tuple(predicates.items()), tuple(classes.items()), unique_typed)
         self._add_typed(stats)
         return stats
 
