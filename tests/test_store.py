@@ -179,3 +179,34 @@ def test_load_and_query_commands(build_dir: Path, tmp_path: Path) -> None:
         main, ["query", "dataset-metadata", "--store", str(db), "--graph", graph, "-f", "json"]
     )
     assert orjson.loads(result.stdout)[0]["figures"] == len(list((SAMPLE / "_figures").glob("*.md")))
+
+
+@pytest.mark.parametrize(("suffix", "rdflib_format"), [(".n3", "n3"), (".xml", "xml"), (".owl", "xml")])
+def test_files_rdflib_writes_load_as_the_turtle_they_came_from(
+    build_dir: Path, tmp_path: Path, suffix: str, rdflib_format: str
+) -> None:
+    """One syntax table by suffix (rdf.syntax_of_suffix) for load and validate: files another library
+    wrote, in the syntaxes pyoxigraph knows by other suffixes, load to the same triples."""
+    import rdflib
+
+    from pfocr_ld.validate_files import read_triples
+
+    void = build_dir / "void.ttl"  # small, and every kind of term: IRIs, typed and plain literals
+    written = tmp_path / f"void{suffix}"
+    rdflib.Graph().parse(void, format="turtle").serialize(written, format=rdflib_format)
+    db = tmp_path / "db"
+    result = CliRunner().invoke(main, ["load", str(written), "--store", str(db)])
+    assert result.exit_code == 0, result.output
+    loaded = {(q.subject, q.predicate, q.object) for q in ox.Store(str(db))}
+    expected = {
+        (t.subject, t.predicate, t.object) for t in ox.parse(path=str(void), format=ox.RdfFormat.TURTLE)
+    }
+    assert len(loaded) == len(expected) > 20
+    assert {
+        (s, p, o) for s, p, o in loaded if not isinstance(s, ox.BlankNode) and not isinstance(o, ox.BlankNode)
+    } == {
+        (s, p, o)
+        for s, p, o in expected
+        if not isinstance(s, ox.BlankNode) and not isinstance(o, ox.BlankNode)
+    }
+    assert len(list(read_triples(written))) == len(expected)
